@@ -1,0 +1,1 @@
+#include "tests/util/test_util.h"
