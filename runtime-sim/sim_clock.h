@@ -5,8 +5,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "core/env/env.h"
 
@@ -19,16 +22,18 @@ class SimClock final : public Clock {
 
   Millis NowMs() const override { return now_ms_; }
   Millis WallMs() const override { return wall_epoch_ms_ + now_ms_ + wall_skew_ms_; }
+  // A negative delay is treated as 0 (a deadline that already passed).
   TimerId After(Millis delay_ms, Task fn) override;
   void Cancel(TimerId id) override;
 
   // Runs the earliest pending event (advancing time to it). False if none.
   bool RunOne();
   // Runs events until none is left or the next is later than `deadline_ms`;
-  // time ends at max(now, deadline_ms) if it stopped for the deadline.
-  // Returns the number of events run.
+  // time then ends at max(now, deadline_ms) either way (time passes even when
+  // nothing is scheduled). Returns the number of events run.
   uint64_t RunUntil(Millis deadline_ms);
-  // Runs events until `done()` is true or no event is left; false if it ran out.
+  // Runs events until `done()` is true or no event is left (or max_events
+  // ran); returns done() at the end.
   bool RunUntilCondition(const std::function<bool()>& done, uint64_t max_events = 100'000'000);
   // Runs every event, including ones scheduled by events. Bounded by max_events.
   uint64_t RunAll(uint64_t max_events = 100'000'000);

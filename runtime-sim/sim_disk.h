@@ -10,9 +10,14 @@
 // - Crash(): every open File object becomes dead (operations fail with
 //   kIoError); each file's unsynced tail is, at random, dropped, kept whole,
 //   or torn — a prefix kept, cut at a 512-byte or 4 KiB boundary, optionally
-//   followed by garbage up to the next boundary; un-synced directory changes
-//   are kept or reverted at random. Then the disk is usable again, as after
-//   a reboot.
+//   followed by garbage (zeros or random bytes) up to the next boundary but
+//   never past the written size; a suffix of the un-synced directory changes
+//   is reverted at random (a rename is all-or-nothing). In-flight Sync
+//   callbacks are dropped (never called: the process that waited is gone).
+//   Then the disk is usable again, as after a reboot.
+// - Truncate below the durable size without a later sync: a crash leaves
+//   either the old durable contents or the truncated prefix (plus the tail
+//   model on bytes appended after it), at random.
 // - Injected faults at seeded rates: EIO on append/sync/read, ENOSPC on
 //   append (also when capacity_bytes is exceeded). A failed sync is
 //   permanent for that file (every later sync fails).
@@ -43,13 +48,18 @@ struct DiskFaults {
   double crash_drop_tail = 0.4;   // lose the whole unsynced tail
   double crash_keep_tail = 0.2;   // keep it whole; else tear it
   double crash_tear_garbage = 0.5;  // when torn, fill to the boundary with garbage
-  double crash_lose_dir_change = 0.5;  // each unsynced directory change is undone
+  // Probability that a crash loses unsynced directory changes at all; if so,
+  // a random-length suffix of them (in the order made) is undone, as a
+  // journaling file system commits metadata in order.
+  double crash_lose_dir_change = 0.5;
 };
 
 class SimDisk final : public Disk {
  public:
   SimDisk(SimClock& clock, uint64_t seed, DiskFaults faults = {});
   ~SimDisk() override;
+  SimDisk(const SimDisk&) = delete;
+  SimDisk& operator=(const SimDisk&) = delete;
 
   Result<std::unique_ptr<File>> Open(const std::string& path, OpenMode mode) override;
   Result<std::vector<std::string>> List(const std::string& dir) override;

@@ -31,16 +31,44 @@ enum class Code {
 
 const char* CodeName(Code code);
 
+// Optional refinement of a Code, so the HTTP layer can pick the precise
+// error_code (status*100 + detail; docs/api.md). 0 means "no refinement".
+// The meaning of a detail depends on its Code: pass the constant named for
+// the Code you return, e.g. NotFound("no topic x", kDetailTopicNotFound).
+// Values are kept in 1..99.
+// kNotFound
+inline constexpr int kDetailTopicNotFound = 1;      // 40401
+inline constexpr int kDetailPartitionNotFound = 2;  // 40402
+inline constexpr int kDetailGroupNotFound = 3;      // 40403
+inline constexpr int kDetailMemberNotFound = 4;     // 40404
+// kConflict
+inline constexpr int kDetailNotOwner = 1;           // 40901 partition not owned in this generation
+inline constexpr int kDetailStaleGeneration = 2;    // 40902
+inline constexpr int kDetailNotLeader = 3;          // 40903 (set ApiError::leader_hint too)
+inline constexpr int kDetailPollInFlight = 4;       // 40904 a second long poll of one member
+inline constexpr int kDetailAlreadyExists = 5;      // 40905 (the default for kAlreadyExists)
+// kUnavailable
+inline constexpr int kDetailNotEnoughReplicas = 1;  // 50301 fewer in-sync replicas than required
+inline constexpr int kDetailShuttingDown = 2;       // 50302
+inline constexpr int kDetailPartitionFailed = 3;    // 50303 log refused service (disk error, fenced)
+// kTooLarge
+inline constexpr int kDetailMessageTooLarge = 1;    // 41301 one message over max.message.bytes
+inline constexpr int kDetailRequestTooLarge = 2;    // 41302 a request body over the cap
+
 class [[nodiscard]] Status {
  public:
   Status() = default;
   Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
+  Status(Code code, std::string message, int detail)
+      : code_(code), message_(std::move(message)), detail_(detail) {}
 
   static Status Ok() { return Status(); }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
+  // The refinement of code() (kDetail* above), 0 when none.
+  int detail() const { return detail_; }
   std::string ToString() const;
 
   // Marks a status as deliberately ignored.
@@ -49,20 +77,45 @@ class [[nodiscard]] Status {
  private:
   Code code_ = Code::kOk;
   std::string message_;
+  int detail_ = 0;
 };
 
-inline Status InvalidArgument(std::string m) { return Status(Code::kInvalidArgument, std::move(m)); }
-inline Status NotFound(std::string m) { return Status(Code::kNotFound, std::move(m)); }
-inline Status AlreadyExists(std::string m) { return Status(Code::kAlreadyExists, std::move(m)); }
-inline Status OutOfRange(std::string m) { return Status(Code::kOutOfRange, std::move(m)); }
-inline Status TooLarge(std::string m) { return Status(Code::kTooLarge, std::move(m)); }
-inline Status Conflict(std::string m) { return Status(Code::kConflict, std::move(m)); }
-inline Status Corruption(std::string m) { return Status(Code::kCorruption, std::move(m)); }
-inline Status IoError(std::string m) { return Status(Code::kIoError, std::move(m)); }
-inline Status NoSpace(std::string m) { return Status(Code::kNoSpace, std::move(m)); }
-inline Status Unavailable(std::string m) { return Status(Code::kUnavailable, std::move(m)); }
-inline Status Timeout(std::string m) { return Status(Code::kTimeout, std::move(m)); }
-inline Status Internal(std::string m) { return Status(Code::kInternal, std::move(m)); }
+inline Status InvalidArgument(std::string m, int detail = 0) {
+  return Status(Code::kInvalidArgument, std::move(m), detail);
+}
+inline Status NotFound(std::string m, int detail = 0) {
+  return Status(Code::kNotFound, std::move(m), detail);
+}
+inline Status AlreadyExists(std::string m, int detail = 0) {
+  return Status(Code::kAlreadyExists, std::move(m), detail);
+}
+inline Status OutOfRange(std::string m, int detail = 0) {
+  return Status(Code::kOutOfRange, std::move(m), detail);
+}
+inline Status TooLarge(std::string m, int detail = 0) {
+  return Status(Code::kTooLarge, std::move(m), detail);
+}
+inline Status Conflict(std::string m, int detail = 0) {
+  return Status(Code::kConflict, std::move(m), detail);
+}
+inline Status Corruption(std::string m, int detail = 0) {
+  return Status(Code::kCorruption, std::move(m), detail);
+}
+inline Status IoError(std::string m, int detail = 0) {
+  return Status(Code::kIoError, std::move(m), detail);
+}
+inline Status NoSpace(std::string m, int detail = 0) {
+  return Status(Code::kNoSpace, std::move(m), detail);
+}
+inline Status Unavailable(std::string m, int detail = 0) {
+  return Status(Code::kUnavailable, std::move(m), detail);
+}
+inline Status Timeout(std::string m, int detail = 0) {
+  return Status(Code::kTimeout, std::move(m), detail);
+}
+inline Status Internal(std::string m, int detail = 0) {
+  return Status(Code::kInternal, std::move(m), detail);
+}
 
 template <typename T>
 class [[nodiscard]] Result {

@@ -1,12 +1,13 @@
 // Broker: topics, partitions, produce and fetch with long polling, on the
 // Env. One instance per broker process (or simulated node); single-threaded:
-// every call comes from the loop that owns it.
+// every call comes from the loop that owns it. See core/broker/README.md.
 #pragma once
 
 #include <functional>
 #include <memory>
 #include <string>
 
+#include "core/broker/group_requests.h"
 #include "core/env/env.h"
 #include "core/log/partition_log.h"
 #include "core/protocol/codec.h"
@@ -21,14 +22,15 @@ struct BrokerConfig {
   ApiLimits limits;
   TopicConfig default_topic_config;
   uint64_t index_interval_bytes = 4096;
-  Millis retention_check_interval_ms = 60'000;
+  Millis retention_check_interval_ms = 60'000;  // <= 0: no retention checks
   size_t max_waiters = 10'000;           // parked long polls, broker-wide
 };
 
 class Broker {
  public:
   ~Broker();
-  // Loads topic metadata and recovers every partition log.
+  // Loads topic metadata, removes orphan partition directories and recovers
+  // every partition log.
   static Result<std::unique_ptr<Broker>> Open(Env& env, BrokerConfig config);
 
   // Executes one request; `done` is called exactly once, later or at once,
@@ -36,10 +38,17 @@ class Broker {
   void Execute(ApiRequest request, std::function<void(ApiResponse)> done);
 
   // Graceful stop: new requests get 503, parked polls complete empty,
-  // pending syncs finish; then `done`.
+  // pending syncs finish; then `done` (from its own Clock task, so `done`
+  // may destroy the broker). Call once.
   void Shutdown(std::function<void()> done);
 
+  // Replaces the handler of consumer-group requests (core/group plugs in
+  // here; by default they are answered 501).
+  void SetGroupHandler(std::unique_ptr<GroupRequestHandler> handler);
+
   const BrokerConfig& config() const;
+  // Long polls currently parked (also exported in Metrics).
+  size_t parked_waiters() const;
 
  private:
   class Impl;

@@ -48,6 +48,16 @@ struct AppendResult {
   Millis timestamp_ms;  // the broker timestamp given to records without one
 };
 
+// What recovery found on Open (for logs and tests).
+struct LogRecoveryReport {
+  uint64_t bytes_scanned = 0;     // bytes of segment data read to recover
+  uint64_t bytes_cut = 0;         // torn tail removed (including removed segments)
+  int segments_removed = 0;       // empty/unacked tail segments dropped
+  int segments_trusted = 0;       // sealed segments loaded from their index, not scanned
+  int segments_scanned = 0;       // unsealed segments read record by record
+  std::string detail;             // human-readable summary
+};
+
 struct ReadResult {
   std::vector<Record> records;
   Offset next_offset;  // where the next read should start
@@ -107,12 +117,7 @@ class PartitionLog {
   const Status& failed() const;
 
   // What recovery found on Open (for logs and tests).
-  struct RecoveryReport {
-    uint64_t bytes_scanned = 0;
-    uint64_t bytes_cut = 0;         // torn tail removed
-    int segments_removed = 0;       // empty/unacked tail segments dropped
-    std::string detail;             // human-readable summary
-  };
+  using RecoveryReport = LogRecoveryReport;
   const RecoveryReport& recovery_report() const;
 
  private:

@@ -71,8 +71,23 @@ struct Decoded {
   Record record;
 };
 
-// Decodes one record from the start of [data, data+n).
+// Decodes one record from the start of [data, data+n). Never reads outside
+// [data, data+n), whatever the bytes are.
 Decoded DecodeRecord(const char* data, size_t n);
+
+// What CheckRecord learns without copying key, value or headers.
+struct Checked {
+  DecodeOutcome outcome = DecodeOutcome::kTruncated;
+  size_t size = 0;  // bytes of the whole record when kOk
+  Offset offset;
+  Millis timestamp_ms = 0;
+  Epoch epoch;
+};
+
+// Verifies one record at the start of [data, data+n) exactly as DecodeRecord
+// does (length, magic, CRC, inner layout) but copies nothing: the recovery
+// scan uses it to walk a segment quickly.
+Checked CheckRecord(const char* data, size_t n);
 
 // Peeks at the header only (no CRC check): the total record size and offset,
 // when the header is complete. Used by the sparse-index scan of a segment.

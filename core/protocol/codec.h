@@ -16,7 +16,10 @@ struct ApiLimits {
   size_t max_id_length = 128;           // group and consumer ids
   int32_t max_count = 10000;            // records per fetch
   Millis max_timeout_ms = 30000;        // long-poll cap
-  size_t max_batch_messages = 10000;    // messages per produce request
+  size_t max_batch_messages = 10000;    // messages per produce request, entries per offset commit
+  size_t max_request_bytes = 64u << 20; // request body cap (413, 41302); keep the HTTP server's >= it
+  int64_t max_fetch_bytes = 64ll << 20; // cap on a fetch's max_bytes parameter
+  int32_t max_replication_factor = 16;  // replication_factor accepted by create-topic
 };
 
 // HttpRequest -> a typed request, or the ApiError to send back.

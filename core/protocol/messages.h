@@ -113,11 +113,29 @@ struct TopicConfig {
   int64_t max_message_bytes = 1 << 20;
 };
 
+// The TopicConfig keys a create-topic request set explicitly. The broker
+// applies them over its own defaults (BrokerConfig::default_topic_config).
+struct TopicConfigOverrides {
+  std::optional<int64_t> retention_ms;
+  std::optional<int64_t> retention_bytes;
+  std::optional<int64_t> segment_bytes;
+  std::optional<int64_t> max_message_bytes;
+
+  TopicConfig ApplyTo(TopicConfig base) const {
+    if (retention_ms) base.retention_ms = *retention_ms;
+    if (retention_bytes) base.retention_bytes = *retention_bytes;
+    if (segment_bytes) base.segment_bytes = *segment_bytes;
+    if (max_message_bytes) base.max_message_bytes = *max_message_bytes;
+    return base;
+  }
+};
+
 struct CreateTopicRequest {
   std::string name;
   int32_t partitions = 1;
   int32_t replication_factor = 1;
-  TopicConfig config;
+  TopicConfig config;              // overrides applied to TopicConfig{} (the codec fills both)
+  TopicConfigOverrides overrides;  // what the request set; prefer overrides.ApplyTo(defaults)
 };
 struct DeleteTopicRequest { std::string name; };
 struct ListTopicsRequest {};
@@ -178,6 +196,8 @@ struct CommitOffsetsRequest {
 struct FetchOffsetsRequest { std::string group_id; };
 struct GroupStatusRequest { std::string group_id; };
 struct ListGroupsRequest {};
+// to == kExplicit carries exactly one of `offset` (reset to it) and
+// `timestamp_ms` (reset to the first offset whose timestamp >= it).
 struct ResetOffsetsRequest {
   std::string group_id, topic;
   OffsetSpec to = OffsetSpec::kEarliest;

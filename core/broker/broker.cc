@@ -1,0 +1,369 @@
+// Broker::Impl wires the components together: TopicManager (what is on
+// disk), Producer (appends and acks), Fetcher (reads and long polls), the
+// group handler (core/group's seam) and the metrics. It owns the request
+// dispatch, the status views, retention and shutdown.
+#include "core/broker/broker.h"
+
+#include <utility>
+#include <variant>
+
+#include "core/base/check.h"
+#include "core/broker/broker_errors.h"
+#include "core/broker/fetcher.h"
+#include "core/broker/metrics.h"
+#include "core/broker/producer.h"
+#include "core/broker/topic_manager.h"
+#include "core/broker/topic_registry.h"
+
+namespace gafka {
+
+using Done = std::function<void(ApiResponse)>;
+
+class Broker::Impl {
+ public:
+  Impl(Env& env, BrokerConfig config);
+  ~Impl();
+
+  Status Open();
+  void Execute(ApiRequest request, Done done);
+  void Shutdown(std::function<void()> done);
+  void SetGroupHandler(std::unique_ptr<GroupRequestHandler> handler);
+  const BrokerConfig& config() const { return config_; }
+  size_t parked_waiters() const { return fetcher_.parked(); }
+
+ private:
+  struct Dispatcher;
+
+  void HandleProduce(ProduceRequest request, Done done);
+  void HandleFetch(const FetchRequest& request, Done done);
+  void HandleCreate(const CreateTopicRequest& request, Done done);
+  void HandleDelete(const DeleteTopicRequest& request, Done done);
+  void HandleList(Done done);
+  void HandleDescribe(const DescribeTopicRequest& request, Done done);
+  void HandleOffsets(const PartitionOffsetsRequest& request, Done done);
+  void HandleHealth(Done done);
+  void HandleStatus(Done done);
+  void HandleMetrics(Done done);
+
+  TopicInfo Describe(const Topic& topic) const;
+  void OnDurable(Partition& partition, const Status& status);
+  void ScheduleRetention();
+  void RunRetention();
+  void MaybeFinishShutdown();
+
+  Env& env_;
+  BrokerConfig config_;
+  Millis opened_ms_;
+  // Declaration order is destruction order in reverse: the fetcher (which
+  // unhooks waiters from partitions) goes before the topics.
+  BrokerMetrics metrics_;
+  TopicManager topics_;
+  Producer producer_;
+  Fetcher fetcher_;
+  std::unique_ptr<GroupRequestHandler> groups_;
+  TimerId retention_timer_ = kNoTimer;
+  bool shutting_down_ = false;
+  std::function<void()> shutdown_done_;
+  TimerId shutdown_timer_ = kNoTimer;
+};
+
+// std::visit target: one overload per request type; every group request goes
+// to the group handler (a new non-group request type fails to compile here
+// until it gets its handler).
+struct Broker::Impl::Dispatcher {
+  Impl* impl;
+  Done done;
+
+  void operator()(ProduceRequest& r) { impl->HandleProduce(std::move(r), std::move(done)); }
+  void operator()(FetchRequest& r) { impl->HandleFetch(r, std::move(done)); }
+  void operator()(CreateTopicRequest& r) { impl->HandleCreate(r, std::move(done)); }
+  void operator()(DeleteTopicRequest& r) { impl->HandleDelete(r, std::move(done)); }
+  void operator()(ListTopicsRequest&) { impl->HandleList(std::move(done)); }
+  void operator()(DescribeTopicRequest& r) { impl->HandleDescribe(r, std::move(done)); }
+  void operator()(PartitionOffsetsRequest& r) { impl->HandleOffsets(r, std::move(done)); }
+  void operator()(HealthRequest&) { impl->HandleHealth(std::move(done)); }
+  void operator()(StatusRequest&) { impl->HandleStatus(std::move(done)); }
+  void operator()(MetricsRequest&) { impl->HandleMetrics(std::move(done)); }
+  template <typename GroupRequest>
+  void operator()(GroupRequest& r) {
+    static_assert(kIsGroupRequest<GroupRequest>, "every non-group request has its handler");
+    impl->groups_->Handle(ApiRequest(std::move(r)), std::move(done));
+  }
+};
+
+Broker::Impl::Impl(Env& env, BrokerConfig config)
+    : env_(env),
+      config_(std::move(config)),
+      opened_ms_(env.clock.NowMs()),
+      topics_(env, config_.data_dir, config_.index_interval_bytes,
+              [this](Partition& partition, const Status& status) { OnDurable(partition, status); }),
+      producer_(metrics_),
+      fetcher_(env.clock, config_.max_waiters, metrics_),
+      groups_(std::make_unique<UnimplementedGroupHandler>()) {}
+
+Broker::Impl::~Impl() {
+  if (retention_timer_ != kNoTimer) env_.clock.Cancel(retention_timer_);
+  if (shutdown_timer_ != kNoTimer) env_.clock.Cancel(shutdown_timer_);
+}
+
+Status Broker::Impl::Open() {
+  GAFKA_RETURN_IF_ERROR(topics_.Open());
+  size_t partitions = 0, failed = 0;
+  for (const auto& [name, topic] : topics_.topics()) {
+    for (const auto& partition : topic->partitions) {
+      ++partitions;
+      if (!partition->log().failed().ok()) ++failed;
+    }
+  }
+  env_.logger.Log(LogLevel::kInfo,
+                  "broker " + std::to_string(config_.id.value()) + " opened " + config_.data_dir +
+                      ": " + std::to_string(topics_.topics().size()) + " topics, " +
+                      std::to_string(partitions) + " partitions, " + std::to_string(failed) +
+                      " refusing service");
+  ScheduleRetention();
+  return Status::Ok();
+}
+
+void Broker::Impl::Execute(ApiRequest request, Done done) {
+  CHECK(done != nullptr);
+  // Every answer passes here once: the one place errors are counted.
+  Done counted = [this, done = std::move(done)](ApiResponse response) {
+    metrics_.CountResponse(response);
+    done(std::move(response));
+  };
+  if (shutting_down_) {
+    counted(broker_error::ShuttingDown());
+    return;
+  }
+  std::visit(Dispatcher{this, std::move(counted)}, request);
+}
+
+void Broker::Impl::SetGroupHandler(std::unique_ptr<GroupRequestHandler> handler) {
+  CHECK(handler != nullptr);
+  groups_ = std::move(handler);
+}
+
+void Broker::Impl::HandleProduce(ProduceRequest request, Done done) {
+  ++metrics_.produce_requests;
+  Topic* topic = topics_.Find(request.topic);
+  if (topic == nullptr) {
+    done(broker_error::UnknownTopic(request.topic));
+    return;
+  }
+  producer_.Produce(*topic, std::move(request), std::move(done));
+}
+
+void Broker::Impl::HandleFetch(const FetchRequest& request, Done done) {
+  ++metrics_.fetch_requests;
+  Topic* topic = topics_.Find(request.topic);
+  if (topic == nullptr) {
+    done(broker_error::UnknownTopic(request.topic));
+    return;
+  }
+  Partition* partition = topic->Find(request.partition);
+  if (partition == nullptr) {
+    done(broker_error::UnknownPartition(request.topic, request.partition, topic->info.partitions));
+    return;
+  }
+  fetcher_.Fetch(*partition, request, std::move(done));
+}
+
+void Broker::Impl::HandleCreate(const CreateTopicRequest& request, Done done) {
+  // The codec validated already; a second check keeps the registry clean
+  // whoever the caller is (the simulator builds requests directly).
+  const TopicInfo info = TopicFromRequest(request, config_.default_topic_config);
+  Status valid = ValidateNewTopic(info, config_.limits);
+  if (!valid.ok()) {
+    done(broker_error::FromStatus(valid));
+    return;
+  }
+  auto created = topics_.Create(info);
+  if (!created.ok()) {
+    done(broker_error::FromStatus(created.status()));
+    return;
+  }
+  env_.logger.Log(LogLevel::kInfo, "created topic " + info.name + " with " +
+                                       std::to_string(info.partitions) + " partitions");
+  done(TopicResponse{Describe(**created), /*created=*/true});
+}
+
+void Broker::Impl::HandleDelete(const DeleteTopicRequest& request, Done done) {
+  const ApiError gone = broker_error::UnknownTopic(request.name);
+  Status deleted = topics_.Delete(request.name, [this, &gone](Partition& partition) {
+    fetcher_.FailAll(partition, gone);
+  });
+  if (!deleted.ok()) {
+    done(deleted.code() == Code::kNotFound ? gone : broker_error::FromStatus(deleted));
+    return;
+  }
+  env_.logger.Log(LogLevel::kInfo, "deleted topic " + request.name);
+  done(DeletedResponse{request.name});
+}
+
+void Broker::Impl::HandleList(Done done) {
+  TopicListResponse response;
+  for (const auto& [name, topic] : topics_.topics()) response.topics.push_back(topic->info);
+  done(std::move(response));
+}
+
+void Broker::Impl::HandleDescribe(const DescribeTopicRequest& request, Done done) {
+  Topic* topic = topics_.Find(request.name);
+  if (topic == nullptr) {
+    done(broker_error::UnknownTopic(request.name));
+    return;
+  }
+  done(TopicResponse{Describe(*topic), /*created=*/false});
+}
+
+void Broker::Impl::HandleOffsets(const PartitionOffsetsRequest& request, Done done) {
+  Topic* topic = topics_.Find(request.topic);
+  if (topic == nullptr) {
+    done(broker_error::UnknownTopic(request.topic));
+    return;
+  }
+  Partition* partition = topic->Find(request.partition);
+  if (partition == nullptr) {
+    done(broker_error::UnknownPartition(request.topic, request.partition, topic->info.partitions));
+    return;
+  }
+  done(PartitionOffsetsResponse{request.topic, partition->Info(config_.id)});
+}
+
+void Broker::Impl::HandleHealth(Done done) {
+  // The broker is up and serving; partitions that refuse service are named
+  // in the detail (an operator must act on them; a restart would not help).
+  HealthResponse response;
+  std::string failed;
+  for (const auto& [name, topic] : topics_.topics()) {
+    for (const auto& partition : topic->partitions) {
+      if (partition->log().failed().ok()) continue;
+      failed += (failed.empty() ? "" : ", ") + partition->topic() + "-" +
+                std::to_string(partition->id().value());
+    }
+  }
+  response.ok = true;
+  response.detail = failed.empty() ? "serving" : "serving; partitions refusing service: " + failed;
+  done(std::move(response));
+}
+
+void Broker::Impl::HandleStatus(Done done) {
+  StatusResponse response;
+  response.broker_id = config_.id;
+  response.role = config_.role;
+  response.uptime_ms = env_.clock.NowMs() - opened_ms_;
+  CHECK(response.uptime_ms >= 0);
+  for (const auto& [name, topic] : topics_.topics()) response.topics.push_back(Describe(*topic));
+  done(std::move(response));
+}
+
+void Broker::Impl::HandleMetrics(Done done) {
+  MetricsSnapshot snapshot;
+  snapshot.uptime_ms = env_.clock.NowMs() - opened_ms_;
+  snapshot.parked_waiters = fetcher_.parked();
+  snapshot.pending_syncs = topics_.pending_syncs();
+  done(MetricsResponse{RenderMetrics(metrics_, snapshot, topics_.topics())});
+}
+
+TopicInfo Broker::Impl::Describe(const Topic& topic) const {
+  TopicInfo info = topic.info;
+  CHECK(info.partition_info.empty());
+  info.partition_info.reserve(topic.partitions.size());
+  for (const auto& partition : topic.partitions) {
+    info.partition_info.push_back(partition->Info(config_.id));
+  }
+  CHECK(static_cast<int32_t>(info.partition_info.size()) == info.partitions);
+  return info;
+}
+
+void Broker::Impl::OnDurable(Partition& partition, const Status& status) {
+  if (!status.ok()) {
+    env_.logger.Log(LogLevel::kError, "sync failed on " + partition.dir() + ": " +
+                                          status.ToString() + "; the partition refuses service");
+  }
+  fetcher_.OnDurable(partition, status);
+  topics_.OnSyncCompleted(partition);
+  if (shutting_down_) MaybeFinishShutdown();
+}
+
+void Broker::Impl::ScheduleRetention() {
+  if (config_.retention_check_interval_ms <= 0 || shutting_down_) return;
+  CHECK(retention_timer_ == kNoTimer);
+  retention_timer_ = env_.clock.After(config_.retention_check_interval_ms, [this] {
+    retention_timer_ = kNoTimer;
+    RunRetention();
+    ScheduleRetention();
+  });
+  CHECK(retention_timer_ != kNoTimer);
+}
+
+void Broker::Impl::RunRetention() {
+  for (const auto& [name, topic] : topics_.topics()) {
+    for (const auto& partition : topic->partitions) {
+      if (!partition->log().failed().ok()) continue;  // an operator must look first
+      const int deleted = partition->log().ApplyRetention();
+      CHECK(deleted >= 0);
+      metrics_.retention_segments_deleted += static_cast<uint64_t>(deleted);
+    }
+  }
+}
+
+void Broker::Impl::Shutdown(std::function<void()> done) {
+  CHECK(done != nullptr);
+  CHECK_MSG(!shutting_down_, "Shutdown() is called once");
+  shutting_down_ = true;
+  if (retention_timer_ != kNoTimer) {
+    env_.clock.Cancel(retention_timer_);
+    retention_timer_ = kNoTimer;
+  }
+  env_.logger.Log(LogLevel::kInfo, "broker shutting down: " +
+                                       std::to_string(fetcher_.parked()) + " parked polls, " +
+                                       std::to_string(topics_.pending_syncs()) + " pending syncs");
+  fetcher_.CompleteAllEmpty();
+  shutdown_done_ = std::move(done);
+  MaybeFinishShutdown();
+}
+
+// `done` runs from its own Clock task: it may destroy the broker, which must
+// not happen inside a log callback or inside Shutdown().
+void Broker::Impl::MaybeFinishShutdown() {
+  CHECK(shutting_down_);
+  if (!shutdown_done_ || shutdown_timer_ != kNoTimer || topics_.pending_syncs() > 0) return;
+  CHECK_MSG(producer_.in_flight() == 0, "no produce waits without a pending sync");
+  CHECK(fetcher_.parked() == 0);
+  shutdown_timer_ = env_.clock.After(0, [this] {
+    shutdown_timer_ = kNoTimer;
+    auto done = std::move(shutdown_done_);
+    shutdown_done_ = nullptr;
+    done();
+  });
+}
+
+// ---- Broker ----------------------------------------------------------------
+
+Broker::Broker(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Broker::~Broker() = default;
+
+Result<std::unique_ptr<Broker>> Broker::Open(Env& env, BrokerConfig config) {
+  if (config.max_waiters == 0 || config.index_interval_bytes == 0) {
+    return InvalidArgument("broker config: max_waiters and index_interval_bytes must be positive");
+  }
+  auto impl = std::make_unique<Impl>(env, std::move(config));
+  GAFKA_RETURN_IF_ERROR(impl->Open());
+  return std::unique_ptr<Broker>(new Broker(std::move(impl)));
+}
+
+void Broker::Execute(ApiRequest request, std::function<void(ApiResponse)> done) {
+  impl_->Execute(std::move(request), std::move(done));
+}
+
+void Broker::Shutdown(std::function<void()> done) { impl_->Shutdown(std::move(done)); }
+
+void Broker::SetGroupHandler(std::unique_ptr<GroupRequestHandler> handler) {
+  impl_->SetGroupHandler(std::move(handler));
+}
+
+const BrokerConfig& Broker::config() const { return impl_->config(); }
+
+size_t Broker::parked_waiters() const { return impl_->parked_waiters(); }
+
+}  // namespace gafka

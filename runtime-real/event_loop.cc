@@ -1,0 +1,216 @@
+#include "runtime-real/event_loop.h"
+
+#include <chrono>
+
+#include "core/base/check.h"
+
+namespace gafka::real {
+namespace {
+
+Millis SteadyNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+constexpr Millis kNoDeadline = INT64_MAX;
+
+}  // namespace
+
+EventLoop::EventLoop(size_t post_queue_max) : post_queue_max_(post_queue_max) {
+  CHECK_MSG(post_queue_max_ > 0, "an EventLoop needs room for at least one posted task");
+}
+
+EventLoop::~EventLoop() {
+  CHECK_MSG(!IsLoopThread(), "an EventLoop destroyed from its own loop thread");
+  Join();
+  CHECK_MSG(loop_thread_.load() == std::thread::id(), "an EventLoop destroyed while running");
+}
+
+Millis EventLoop::NowMs() const { return SteadyNowMs(); }
+
+Millis EventLoop::WallMs() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void EventLoop::CheckOwnerThread() const {
+  const std::thread::id running = loop_thread_.load(std::memory_order_relaxed);
+  CHECK_MSG(running == std::thread::id() || running == std::this_thread::get_id(),
+            "timers are set and cancelled on the loop thread only");
+}
+
+TimerId EventLoop::After(Millis delay_ms, Task fn) {
+  CheckOwnerThread();
+  CHECK_MSG(fn != nullptr, "After() needs a task");
+  const Millis deadline_ms = NowMs() + (delay_ms > 0 ? delay_ms : 0);
+  const TimerId id = next_timer_id_++;
+  timers_.emplace(TimerKey(deadline_ms, id), std::move(fn));
+  timer_deadlines_.emplace(id, deadline_ms);
+  CHECK(timers_.size() == timer_deadlines_.size());
+  return id;
+}
+
+void EventLoop::Cancel(TimerId id) {
+  CheckOwnerThread();
+  auto it = timer_deadlines_.find(id);
+  if (it == timer_deadlines_.end()) return;  // fired, cancelled, or never set
+  timers_.erase(TimerKey(it->second, id));
+  timer_deadlines_.erase(it);
+  CHECK(timers_.size() == timer_deadlines_.size());
+}
+
+bool EventLoop::Post(Task fn) {
+  CHECK_MSG(fn != nullptr, "Post() needs a task");
+  bool notify = false;
+  {
+    MutexLock lock(mu_);
+    if (posted_bounded_ >= post_queue_max_) return false;
+    posted_.push_back(std::move(fn));
+    ++posted_bounded_;
+    // Only a sleeping loop needs a notify; clearing the flag here means a
+    // burst of posts wakes it once rather than once per post.
+    notify = sleeping_;
+    sleeping_ = false;
+  }
+  if (notify) wake_.notify_one();
+  return true;
+}
+
+void EventLoop::PostUnbounded(Task fn) {
+  CHECK_MSG(fn != nullptr, "PostUnbounded() needs a task");
+  bool notify = false;
+  {
+    MutexLock lock(mu_);
+    posted_.push_back(std::move(fn));
+    notify = sleeping_;
+    sleeping_ = false;
+  }
+  if (notify) wake_.notify_one();
+}
+
+void EventLoop::Stop() {
+  {
+    MutexLock lock(mu_);
+    stop_requested_.store(true);
+    sleeping_ = false;
+  }
+  wake_.notify_all();
+}
+
+void EventLoop::Run() { RunLoop(nullptr, kNoDeadline); }
+
+bool EventLoop::RunUntil(const std::function<bool()>& done, Millis timeout_ms) {
+  CHECK_MSG(done != nullptr, "RunUntil() needs a condition");
+  RunLoop(&done, NowMs() + (timeout_ms > 0 ? timeout_ms : 0));
+  return done();
+}
+
+void EventLoop::RunInThread() {
+  CHECK_MSG(!thread_.joinable(), "RunInThread() while a loop thread already exists");
+  thread_ = std::thread([this] { Run(); });
+}
+
+void EventLoop::Join() {
+  if (!thread_.joinable()) return;
+  CHECK_MSG(thread_.get_id() != std::this_thread::get_id(), "Join() from the loop thread");
+  Stop();
+  thread_.join();
+}
+
+bool EventLoop::IsLoopThread() const {
+  return loop_thread_.load(std::memory_order_relaxed) == std::this_thread::get_id();
+}
+
+size_t EventLoop::queued() const {
+  MutexLock lock(mu_);
+  return posted_.size();
+}
+
+bool EventLoop::ShouldReturn(const std::function<bool()>* done) const {
+  return stop_requested_.load(std::memory_order_relaxed) || (done != nullptr && (*done)());
+}
+
+void EventLoop::RunLoop(const std::function<bool()>* done, Millis deadline_ms) {
+  std::thread::id expected;
+  CHECK_MSG(loop_thread_.compare_exchange_strong(expected, std::this_thread::get_id()),
+            "the loop is already running (re-entrant Run, or a second thread)");
+  while (!ShouldReturn(done) && NowMs() < deadline_ms) {
+    size_t ran = RunDueTimers(done);
+    if (ShouldReturn(done)) break;
+    ran += RunPosted(done);
+    if (ran > 0) continue;
+    Millis wake_ms = deadline_ms;
+    if (!timers_.empty() && timers_.begin()->first.first < wake_ms) {
+      wake_ms = timers_.begin()->first.first;
+    }
+    WaitForWork(wake_ms);
+  }
+  // The stop request is consumed only by the loop it stopped.
+  if (stop_requested_.load()) {
+    MutexLock lock(mu_);
+    stop_requested_.store(false);
+  }
+  loop_thread_.store(std::thread::id());
+}
+
+size_t EventLoop::RunDueTimers(const std::function<bool()>* done) {
+  // Timers set by these callbacks (even with delay 0) wait for the next pass,
+  // after the posted tasks: a self-rescheduling timer cannot starve posts.
+  const TimerId first_new_id = next_timer_id_;
+  const Millis now_ms = NowMs();
+  size_t ran = 0;
+  while (!timers_.empty()) {
+    auto it = timers_.begin();
+    if (it->first.first > now_ms || it->first.second >= first_new_id) break;
+    Task fn = std::move(it->second);
+    timer_deadlines_.erase(it->first.second);
+    timers_.erase(it);
+    fn();
+    ++ran;
+    if (ShouldReturn(done)) break;
+  }
+  return ran;
+}
+
+size_t EventLoop::RunPosted(const std::function<bool()>* done) {
+  if (batch_next_ == batch_.size()) {
+    batch_.clear();  // keeps its capacity; swapped back to posted_ below
+    batch_next_ = 0;
+    MutexLock lock(mu_);
+    if (posted_.empty()) return 0;
+    batch_.swap(posted_);
+    posted_bounded_ = 0;
+  }
+  size_t ran = 0;
+  while (batch_next_ < batch_.size()) {
+    Task fn = std::move(batch_[batch_next_]);
+    ++batch_next_;
+    fn();
+    ++ran;
+    if (ShouldReturn(done)) break;
+  }
+  return ran;
+}
+
+void EventLoop::WaitForWork(Millis wake_ms) {
+  MutexLock lock(mu_);
+  if (!posted_.empty() || stop_requested_.load()) return;
+  sleeping_ = true;
+  auto ready = [this]() GAFKA_REQUIRES(mu_) {
+    return !posted_.empty() || stop_requested_.load();
+  };
+  if (wake_ms == kNoDeadline) {
+    while (!ready()) wake_.wait(mu_);
+  } else {
+    const auto wake_at =
+        std::chrono::steady_clock::time_point(std::chrono::milliseconds(wake_ms));
+    while (!ready() && std::chrono::steady_clock::now() < wake_at) {
+      wake_.wait_until(mu_, wake_at);
+    }
+  }
+  sleeping_ = false;
+}
+
+}  // namespace gafka::real

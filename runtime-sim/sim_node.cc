@@ -1,0 +1,139 @@
+#include "runtime-sim/sim_node.h"
+
+#include <utility>
+#include <variant>
+
+#include "core/base/check.h"
+#include "core/protocol/codec.h"
+#include "runtime-sim/sim_wire.h"
+
+namespace gafka::sim {
+
+SimNode::SimNode(SimClock& clock, SimNetwork& network, Trace& trace, NodeConfig config,
+                 uint64_t seed)
+    : sim_clock_(clock),
+      network_(network),
+      trace_(trace),
+      config_(std::move(config)),
+      seed_(seed),
+      endpoint_(network.Endpoint(config_.broker.id)),
+      clock_(clock),
+      disk_(clock, Rng(seed).Fork("disk").Next(), config_.disk_faults),
+      node_disk_(disk_, clock_) {
+  logger_.set_echo(config_.echo_log);
+  logger_.set_max_lines(1000);
+  endpoint_.OnReceive([this](NodeId from, Bytes packet) { OnPacket(from, std::move(packet)); });
+}
+
+SimNode::~SimNode() {
+  // Like a crash, minus the disk model: nothing may call back afterwards.
+  clock_.CancelAll();
+  broker_.reset();
+  clock_.CancelAll();
+  endpoint_.OnReceive([](NodeId, Bytes) {});
+}
+
+Status SimNode::Start() {
+  CHECK_MSG(!up(), "SimNode::Start on a node that is up");
+  ++starts_;
+  const Rng stream = Rng(seed_).Fork("incarnation/" + std::to_string(starts_));
+  random_ = std::make_unique<SimRandom>(stream.Fork("random").Next());
+  buggify_ = std::make_unique<SimBuggify>(stream.Fork("buggify").Next(), config_.buggify_rate);
+  env_ = std::make_unique<Env>(Env{clock_, node_disk_, *random_, logger_, *buggify_});
+  auto opened = Broker::Open(*env_, config_.broker);
+  if (!opened.ok()) {
+    ++start_failures_;
+    // Whatever Open scheduled before failing belongs to no live object.
+    clock_.CancelAll();
+    trace_.Record(sim_clock_.NowMs(), TraceKind::kNodeStart, id().value(),
+                  static_cast<int64_t>(starts_), 0, 0, "open failed: " + opened.status().ToString());
+    return opened.status();
+  }
+  broker_ = std::move(opened).value();
+  trace_.Record(sim_clock_.NowMs(), TraceKind::kNodeStart, id().value(),
+                static_cast<int64_t>(starts_), 1);
+  CHECK(up());
+  return Status::Ok();
+}
+
+void SimNode::Crash() {
+  if (!up()) return;
+  ++crashes_;
+  trace_.Record(sim_clock_.NowMs(), TraceKind::kNodeCrash, id().value(),
+                static_cast<int64_t>(crashes_));
+  // Cancel first (a new incarnation: late completions are dropped), destroy
+  // the broker (its destructor may cancel or even set timers), cancel again.
+  clock_.CancelAll();
+  broker_.reset();
+  clock_.CancelAll();
+  clock_.Resume();  // a killed process is no longer stopped; nothing is held
+  disk_.Crash();
+  CHECK(!up() && clock_.pending() == 0);
+}
+
+void SimNode::Pause() {
+  if (clock_.paused()) return;
+  clock_.Pause();
+  trace_.Record(sim_clock_.NowMs(), TraceKind::kNodePause, id().value(), 1);
+}
+
+void SimNode::Resume() {
+  if (!clock_.paused()) return;
+  clock_.Resume();
+  trace_.Record(sim_clock_.NowMs(), TraceKind::kNodePause, id().value(), 0);
+}
+
+void SimNode::set_buggify_rate(double rate) {
+  config_.buggify_rate = rate;
+  if (buggify_ != nullptr) buggify_->set_rate(rate);
+}
+
+void SimNode::OnPacket(NodeId from, Bytes packet) {
+  if (!up()) {
+    trace_.Record(sim_clock_.NowMs(), TraceKind::kDrop, id().value(), from.value(), id().value(),
+                  0, "node-down");
+    return;
+  }
+  if (clock_.paused() && config_.drop_while_paused) {
+    trace_.Record(sim_clock_.NowMs(), TraceKind::kDrop, id().value(), from.value(), id().value(),
+                  0, "node-paused");
+    return;
+  }
+  // Through the node's clock: held while paused, dropped if the node crashes
+  // before it is processed.
+  clock_.Deliver(clock_.incarnation(), [this, from, packet = std::move(packet)] {
+    Handle(from, packet);
+  });
+}
+
+void SimNode::Handle(NodeId from, const Bytes& packet) {
+  CHECK(up());
+  std::optional<Envelope> envelope = DecodeEnvelope(packet);
+  CHECK_MSG(envelope.has_value(), "a simulated client sent a malformed envelope");
+  if (envelope->kind == MessageKind::kResponse || envelope->kind == MessageKind::kReplication) {
+    return;  // brokers take requests only (replication joins later)
+  }
+  const uint64_t request_id = envelope->request_id;
+  std::optional<HttpRequest> http = DecodeHttpRequest(envelope->payload);
+  CHECK_MSG(http.has_value(), "a simulated client sent a malformed request");
+  std::variant<ApiRequest, ApiError> decoded = DecodeRequest(*http, config_.broker.limits);
+  if (auto* error = std::get_if<ApiError>(&decoded)) {
+    Reply(from, request_id, EncodeResponse(ApiResponse(std::move(*error))));
+    return;
+  }
+  const uint64_t incarnation = clock_.incarnation();
+  broker_->Execute(std::move(std::get<ApiRequest>(decoded)),
+                   [this, from, request_id, incarnation](ApiResponse response) {
+                     // A broker being destroyed may complete its waiters: a
+                     // dead process sends nothing.
+                     if (!up() || clock_.incarnation() != incarnation) return;
+                     Reply(from, request_id, EncodeResponse(response));
+                   });
+}
+
+void SimNode::Reply(NodeId to, uint64_t request_id, const HttpResponse& response) {
+  Envelope envelope{MessageKind::kResponse, request_id, EncodeHttpResponse(response)};
+  network_.Send(id(), to, EncodeEnvelope(envelope));
+}
+
+}  // namespace gafka::sim

@@ -1,0 +1,100 @@
+// SimNode: one simulated broker machine. It owns what survives a crash (the
+// SimDisk, the NodeClock, its network address) and, while it is up, the
+// volatile part: a real Broker opened by Broker::Open — the production
+// recovery code — on an Env made of the node's clock, disk and seeded random.
+//
+// Requests arrive over SimNetwork as Envelope{HttpRequest}; the node runs the
+// production path DecodeRequest -> Broker::Execute -> EncodeResponse and
+// sends back Envelope{HttpResponse} with the same request id.
+//
+// Lifecycle: Start() -> up; Crash() -> down (the broker object is destroyed,
+// every node timer cancelled, the SimDisk's power-loss model applied, and
+// completions of the old incarnation dropped); Start() again recovers.
+// Pause()/Resume(): while paused no timer, disk completion or packet is
+// processed (packets are held, or dropped if drop_while_paused).
+//
+// Owned by the Simulation; single-threaded.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/broker/broker.h"
+#include "core/env/env.h"
+#include "runtime-sim/node_clock.h"
+#include "runtime-sim/node_disk.h"
+#include "runtime-sim/sim_clock.h"
+#include "runtime-sim/sim_disk.h"
+#include "runtime-sim/sim_network.h"
+#include "runtime-sim/trace.h"
+
+namespace gafka::sim {
+
+struct NodeConfig {
+  BrokerConfig broker;          // broker.id is the node's network address
+  DiskFaults disk_faults;       // initial; the fault injector changes them
+  double buggify_rate = 0;      // per Buggify site call, while up
+  bool drop_while_paused = false;
+  bool echo_log = false;        // print the broker's log lines to stderr
+};
+
+class SimNode {
+ public:
+  SimNode(SimClock& clock, SimNetwork& network, Trace& trace, NodeConfig config, uint64_t seed);
+  ~SimNode();
+  SimNode(const SimNode&) = delete;
+  SimNode& operator=(const SimNode&) = delete;
+
+  // Opens the broker on the node's disk (recovering whatever is there).
+  // On failure the node stays down.
+  Status Start();
+  // Power loss. No-op when down.
+  void Crash();
+  void Pause();
+  void Resume();
+
+  NodeId id() const { return config_.broker.id; }
+  bool up() const { return broker_ != nullptr; }
+  bool paused() const { return clock_.paused(); }
+  uint64_t starts() const { return starts_; }
+  uint64_t crashes() const { return crashes_; }
+  uint64_t start_failures() const { return start_failures_; }
+
+  SimDisk& disk() { return disk_; }
+  NodeDisk& node_disk() { return node_disk_; }
+  NodeClock& clock() { return clock_; }
+  SimLogger& logger() { return logger_; }
+  Broker* broker() { return broker_.get(); }
+  const NodeConfig& config() const { return config_; }
+  void set_buggify_rate(double rate);
+
+ private:
+  void OnPacket(NodeId from, Bytes packet);
+  void Handle(NodeId from, const Bytes& packet);
+  void Reply(NodeId to, uint64_t request_id, const HttpResponse& response);
+
+  SimClock& sim_clock_;
+  SimNetwork& network_;
+  Trace& trace_;
+  NodeConfig config_;
+  const uint64_t seed_;
+  Transport& endpoint_;
+
+  NodeClock clock_;
+  SimDisk disk_;
+  NodeDisk node_disk_;
+  SimLogger logger_;
+  // Rebuilt on every start, so a restarted broker draws fresh randomness.
+  std::unique_ptr<SimRandom> random_;
+  std::unique_ptr<SimBuggify> buggify_;
+  std::unique_ptr<Env> env_;
+  std::unique_ptr<Broker> broker_;
+
+  uint64_t starts_ = 0;
+  uint64_t crashes_ = 0;
+  uint64_t start_failures_ = 0;
+};
+
+}  // namespace gafka::sim

@@ -1,0 +1,59 @@
+// What travels over SimNetwork between simulated clients and nodes: an
+// envelope (kind tag, request id, payload) around an HttpRequest or
+// HttpResponse, in a small length-prefixed binary form. The JSON inside
+// (bodies) is produced and parsed by the production codec (core/protocol),
+// so the simulator exercises it on every request.
+//
+// Byte 0 of every message is its MessageKind: SimNetwork's drop filters
+// classify packets by it without decoding the rest.
+//
+// Layout (little-endian):
+//   envelope  = kind:u8 request_id:u64 payload
+//   request   = method:str path:str query_count:u32 (key:str value:str)* body:str
+//   response  = status:u32 content_type:str leader_hint:str body:str
+//   str       = length:u32 bytes
+// Pure functions; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/base/types.h"
+#include "core/protocol/http.h"
+
+namespace gafka::sim {
+
+enum class MessageKind : uint8_t {
+  kProduceRequest = 1,
+  kFetchRequest = 2,
+  kAdminRequest = 3,      // topics, offsets, status
+  kGroupRequest = 4,      // consumer-group calls (joins later)
+  kHeartbeatRequest = 5,  // group heartbeats (joins later)
+  kResponse = 16,
+  kReplication = 32,      // broker-to-broker (joins later)
+};
+
+// "produce", "fetch", "admin", "group", "heartbeat", "response", "replication".
+const char* MessageKindName(MessageKind kind);
+std::optional<MessageKind> MessageKindFromName(std::string_view name);
+// The kind a request for this HTTP route travels as.
+MessageKind KindForRoute(const HttpRequest& request);
+
+struct Envelope {
+  MessageKind kind = MessageKind::kResponse;
+  uint64_t request_id = 0;
+  Bytes payload;
+};
+
+Bytes EncodeEnvelope(const Envelope& envelope);
+std::optional<Envelope> DecodeEnvelope(ByteView message);
+
+Bytes EncodeHttpRequest(const HttpRequest& request);
+std::optional<HttpRequest> DecodeHttpRequest(ByteView bytes);
+
+Bytes EncodeHttpResponse(const HttpResponse& response);
+std::optional<HttpResponse> DecodeHttpResponse(ByteView bytes);
+
+}  // namespace gafka::sim
