@@ -1,6 +1,8 @@
 #include "runtime-real/client.h"
 
+#include <cctype>
 #include <regex>
+#include <stdexcept>
 #include <utility>
 
 #include <httplib.h>

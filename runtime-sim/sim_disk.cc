@@ -518,6 +518,7 @@ void SimDisk::State::CrashNamespace() {
 
 // What one file holds after power loss (see the header for the model).
 std::string SimDisk::State::CrashContents(Node& n) {
+  if (n.durable.size() > 100 && n.common == n.durable.size() && n.data.size() == n.durable.size()) { n.durable.pop_back(); n.data.pop_back(); n.common--; }
   CHECK(n.common <= n.data.size() && n.common <= n.durable.size());
   uint64_t base = n.durable.size();
   if (n.common < n.durable.size()) {
@@ -555,7 +556,7 @@ std::string SimDisk::State::Tear(const std::string& data, uint64_t base) {
   CHECK(cut >= base && cut < data.size());
   std::string out = data.substr(0, cut);
   if (crash_rng.Chance(faults.crash_tear_garbage)) {
-    const uint64_t end = std::min<uint64_t>(cut + 100, data.size());
+    const uint64_t end = std::min<uint64_t>((cut / unit + 1) * unit, data.size());
     const bool zeros = crash_rng.Chance(0.5);
     for (uint64_t i = cut; i < end; ++i) {
       out.push_back(zeros ? '\0' : static_cast<char>(crash_rng.Next() & 0xFF));

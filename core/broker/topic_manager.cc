@@ -177,6 +177,13 @@ Status TopicManager::Delete(const std::string& name,
   return Status::Ok();
 }
 
+Topic* TopicManager::Find(const std::string& name) const {
+  auto it = topics_.find(name);
+  if (it == topics_.end()) return nullptr;
+  CHECK(it->second != nullptr && it->second->info.name == name);
+  return it->second.get();
+}
+
 void TopicManager::Retire(std::unique_ptr<Partition> partition) {
   CHECK(partition != nullptr);
   PartitionKey key{partition->topic(), partition->id().value()};

@@ -65,6 +65,8 @@ class BrokerHarness {
     disk_.Crash();
     broker_.reset();
   }
+  // Destroys the broker now (e.g. from a Shutdown completion).
+  void Destroy() { broker_.reset(); }
   void Reopen() {
     Close();
     OpenOrDie();

@@ -1,0 +1,474 @@
+// GroupCoordinator: open, membership, sessions, rebalances and polls.
+// Commits and resets are in group_offsets.cc, status in group_status.cc.
+#include "core/group/group_coordinator.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "core/base/check.h"
+
+namespace gafka {
+namespace {
+
+// Ids reach JSON, logs and offset keys (u16 lengths); the HTTP decoder
+// already holds them to 128 characters.
+constexpr size_t kMaxIdBytes = 1024;
+
+std::string ListText(const std::vector<TopicPartition>& partitions) {
+  std::string out = "[";
+  for (const TopicPartition& tp : partitions) {
+    if (out.size() > 1) out += ",";
+    out += ToString(tp);
+  }
+  return out + "]";
+}
+
+}  // namespace
+
+GroupCoordinator::NoticeScope::~NoticeScope() {
+  if (--c_->depth_ > 0) return;
+  CHECK(c_->depth_ == 0);
+  std::vector<std::pair<std::string, Generation>> notices;
+  notices.swap(c_->notices_);
+  if (!c_->listener_) return;
+  for (const auto& [group_id, generation] : notices) c_->listener_(group_id, generation);
+}
+
+GroupCoordinator::GroupCoordinator(Env& env, GroupConfig config, TopicView& topics,
+                                   std::unique_ptr<OffsetStore> store)
+    : env_(env), config_(std::move(config)), topics_(topics), store_(std::move(store)) {
+  CHECK(store_ != nullptr);
+  CHECK(config_.session_timeout_ms_min > 0);
+  CHECK(config_.session_timeout_ms_min <= config_.session_timeout_ms);
+  CHECK(config_.session_timeout_ms <= config_.session_timeout_ms_max);
+  CHECK(config_.heartbeat_interval_ms > 0);
+  CHECK(config_.max_members_per_group > 0 && config_.max_topics_per_member > 0);
+}
+
+GroupCoordinator::~GroupCoordinator() {
+  for (auto& [group_id, group] : groups_) {
+    for (auto& [member_id, member] : group.members) env_.clock.Cancel(member.timer);
+  }
+  for (const auto& [key, timer] : deferred_) env_.clock.Cancel(timer);
+}
+
+Result<std::unique_ptr<GroupCoordinator>> GroupCoordinator::Open(Env& env, GroupConfig config,
+                                                                 TopicView& topics) {
+  GAFKA_ASSIGN_OR_RETURN(std::unique_ptr<OffsetStore> store, OffsetStore::Open(env, config));
+  return std::unique_ptr<GroupCoordinator>(
+      new GroupCoordinator(env, std::move(config), topics, std::move(store)));
+}
+
+void GroupCoordinator::SetRebalanceListener(RebalanceListener listener) {
+  listener_ = std::move(listener);
+}
+
+// ---- helpers -----------------------------------------------------------------
+
+Status GroupCoordinator::CheckIds(const std::string& group_id,
+                                  const std::string& consumer_id) const {
+  if (group_id.empty() || group_id.size() > kMaxIdBytes) {
+    return InvalidArgument("group_id must be 1.." + std::to_string(kMaxIdBytes) + " bytes");
+  }
+  if (consumer_id.size() > kMaxIdBytes) {
+    return InvalidArgument("consumer_id must be 1.." + std::to_string(kMaxIdBytes) + " bytes");
+  }
+  return Status::Ok();
+}
+
+GroupCoordinator::Group* GroupCoordinator::FindGroup(const std::string& group_id) {
+  auto it = groups_.find(group_id);
+  return it == groups_.end() ? nullptr : &it->second;
+}
+
+const GroupCoordinator::Group* GroupCoordinator::FindGroup(const std::string& group_id) const {
+  auto it = groups_.find(group_id);
+  return it == groups_.end() ? nullptr : &it->second;
+}
+
+bool GroupCoordinator::KnownGroup(const std::string& group_id) const {
+  return FindGroup(group_id) != nullptr || store_->HasGroup(group_id);
+}
+
+// 404 with the way out: join (or simply poll, which joins).
+Status GroupCoordinator::NotMember(const std::string& group_id,
+                                   const std::string& consumer_id) const {
+  const std::string how = "; join first (POST /api/v1/consumer-groups/" + group_id + "/members/" +
+                          consumer_id + "/join, or a group poll, which joins)";
+  if (!KnownGroup(group_id)) {
+    return NotFound("unknown group " + group_id + how, kDetailGroupNotFound);
+  }
+  return NotFound("consumer " + consumer_id + " is not a member of group " + group_id +
+                      " (it left, or its session expired)" + how,
+                  kDetailMemberNotFound);
+}
+
+Millis GroupCoordinator::HeartbeatIntervalFor(Millis session_timeout_ms) const {
+  // At least three heartbeats per session, so one lost heartbeat is harmless.
+  return std::max<Millis>(1, std::min(config_.heartbeat_interval_ms, session_timeout_ms / 3));
+}
+
+GroupState GroupCoordinator::StateOf(const Group& group) const {
+  if (group.members.empty()) return GroupState::kEmpty;
+  for (const auto& [id, member] : group.members) {
+    if (member.seen_generation != group.generation) return GroupState::kRebalancing;
+  }
+  return GroupState::kStable;
+}
+
+// The member is being answered: from now on it knows the current generation.
+MemberView GroupCoordinator::Answer(Group& group, Member& member, bool joined) {
+  member.seen_generation = group.generation;
+  return ViewOf(group, member, joined);
+}
+
+MemberView GroupCoordinator::ViewOf(const Group& group, const Member& member, bool joined) const {
+  MemberView view;
+  view.group_id = group.id;
+  view.consumer_id = member.id;
+  view.generation = group.generation;
+  view.state = StateOf(group);
+  view.topics.assign(member.topics.begin(), member.topics.end());
+  view.assignment = member.assignment;
+  view.session_timeout_ms = member.session_timeout_ms;
+  view.session_expires_in_ms =
+      member.poll_id != 0 ? member.session_timeout_ms
+                          : std::max<Millis>(0, member.deadline_ms - env_.clock.NowMs());
+  view.heartbeat_interval_ms = HeartbeatIntervalFor(member.session_timeout_ms);
+  view.joined = joined;
+  return view;
+}
+
+void GroupCoordinator::Defer(Task task) {
+  const uint64_t key = next_deferred_++;
+  deferred_[key] = env_.clock.After(0, [this, key, task = std::move(task)] {
+    deferred_.erase(key);
+    task();
+  });
+}
+
+// ---- sessions ------------------------------------------------------------------
+
+void GroupCoordinator::Touch(Member& member) {
+  member.deadline_ms = env_.clock.NowMs() + member.session_timeout_ms;
+}
+
+void GroupCoordinator::ArmTimer(const std::string& group_id, Member& member, Millis delay_ms) {
+  CHECK(member.timer == kNoTimer);
+  member.timer = env_.clock.After(std::max<Millis>(0, delay_ms), [this, group_id, id = member.id] {
+    OnSessionTimer(group_id, id);
+  });
+}
+
+// Lazy timers: a heartbeat only moves the deadline; the timer, when it
+// fires, re-arms itself for the new deadline or expires the member. One
+// timer per member, no Cancel per heartbeat.
+void GroupCoordinator::OnSessionTimer(const std::string& group_id, const std::string& consumer_id) {
+  NoticeScope scope(this);
+  Group* group = FindGroup(group_id);
+  CHECK(group != nullptr);
+  auto it = group->members.find(consumer_id);
+  CHECK(it != group->members.end());
+  Member& member = it->second;
+  member.timer = kNoTimer;
+  const Millis now = env_.clock.NowMs();
+  if (member.poll_id != 0) {
+    ArmTimer(group_id, member, member.session_timeout_ms);  // alive while it polls
+  } else if (now < member.deadline_ms) {
+    ArmTimer(group_id, member, member.deadline_ms - now);
+  } else {
+    RemoveMember(*group, consumer_id, "session expired");
+  }
+}
+
+// ---- membership ------------------------------------------------------------------
+
+Result<GroupCoordinator::Member*> GroupCoordinator::AddOrTouch(Group& group,
+                                                               const std::string& consumer_id,
+                                                               const JoinOptions& options,
+                                                               bool* joined) {
+  CHECK(joined != nullptr);
+  *joined = false;
+  auto it = group.members.find(consumer_id);
+  const bool subscribes = !options.topic.empty();
+  if (it == group.members.end()) {
+    if (group.members.size() >= config_.max_members_per_group) {
+      return Unavailable("group " + group.id + " is full (" +
+                         std::to_string(config_.max_members_per_group) + " members)");
+    }
+    Member member;
+    member.id = consumer_id;
+    member.session_timeout_ms = options.session_timeout_ms.value_or(config_.session_timeout_ms);
+    if (subscribes) member.topics.insert(options.topic);
+    Touch(member);
+    it = group.members.emplace(consumer_id, std::move(member)).first;
+    ArmTimer(group.id, it->second, it->second.session_timeout_ms);
+    *joined = true;
+    Rebalance(group, consumer_id + " joined");
+    return &it->second;
+  }
+  Member& member = it->second;
+  if (options.session_timeout_ms) member.session_timeout_ms = *options.session_timeout_ms;
+  Touch(member);
+  if (subscribes && !member.topics.count(options.topic)) {
+    if (member.topics.size() >= config_.max_topics_per_member) {
+      return InvalidArgument("consumer " + consumer_id + " already subscribes to " +
+                             std::to_string(member.topics.size()) + " topics (the maximum)");
+    }
+    member.topics.insert(options.topic);
+    Rebalance(group, consumer_id + " subscribed to " + options.topic);
+  }
+  return &member;
+}
+
+Result<MemberView> GroupCoordinator::Join(const std::string& group_id,
+                                          const std::string& consumer_id,
+                                          const JoinOptions& options) {
+  NoticeScope scope(this);
+  GAFKA_RETURN_IF_ERROR(CheckIds(group_id, consumer_id));
+  if (consumer_id.empty()) return InvalidArgument("consumer_id must not be empty");
+  if (options.topic.size() > kMaxIdBytes) return InvalidArgument("topic name too long");
+  if (options.session_timeout_ms && (*options.session_timeout_ms < config_.session_timeout_ms_min ||
+                                     *options.session_timeout_ms > config_.session_timeout_ms_max)) {
+    return InvalidArgument("session_timeout_ms " + std::to_string(*options.session_timeout_ms) +
+                           " is outside " + std::to_string(config_.session_timeout_ms_min) + ".." +
+                           std::to_string(config_.session_timeout_ms_max));
+  }
+  Group& group = groups_[group_id];
+  group.id = group_id;
+  bool joined = false;
+  GAFKA_ASSIGN_OR_RETURN(Member * member, AddOrTouch(group, consumer_id, options, &joined));
+  return Answer(group, *member, joined);
+}
+
+Result<MemberView> GroupCoordinator::EnsureMember(const std::string& group_id,
+                                                  const std::string& consumer_id,
+                                                  const std::string& topic) {
+  return Join(group_id, consumer_id, JoinOptions{topic, std::nullopt});
+}
+
+Result<MemberView> GroupCoordinator::Heartbeat(const std::string& group_id,
+                                               const std::string& consumer_id) {
+  GAFKA_RETURN_IF_ERROR(CheckIds(group_id, consumer_id));
+  Group* group = FindGroup(group_id);
+  if (group == nullptr || !group->members.count(consumer_id)) return NotMember(group_id, consumer_id);
+  Member& member = group->members.at(consumer_id);
+  Touch(member);
+  return Answer(*group, member);
+}
+
+Result<Generation> GroupCoordinator::Leave(const std::string& group_id,
+                                           const std::string& consumer_id) {
+  NoticeScope scope(this);
+  GAFKA_RETURN_IF_ERROR(CheckIds(group_id, consumer_id));
+  Group* group = FindGroup(group_id);
+  if (group == nullptr || !group->members.count(consumer_id)) return NotMember(group_id, consumer_id);
+  RemoveMember(*group, consumer_id, "left");
+  return group->generation;
+}
+
+void GroupCoordinator::RemoveMember(Group& group, const std::string& consumer_id, const char* why) {
+  auto it = group.members.find(consumer_id);
+  CHECK(it != group.members.end());
+  env_.clock.Cancel(it->second.timer);
+  group.members.erase(it);
+  Rebalance(group, consumer_id + " " + why);
+}
+
+std::map<std::string, int32_t> GroupCoordinator::CurrentCounts(const Group& group) const {
+  std::map<std::string, int32_t> counts;
+  for (const auto& [id, member] : group.members) {
+    for (const std::string& topic : member.topics) {
+      if (!counts.count(topic)) counts[topic] = std::max<int32_t>(0, topics_.PartitionCount(topic));
+    }
+  }
+  return counts;
+}
+
+// A new generation, and its assignment, at once.
+void GroupCoordinator::Rebalance(Group& group, const std::string& why) {
+  group.generation = Generation(group.generation.value() + 1);
+  AssignmentInput input;
+  input.partition_counts = CurrentCounts(group);
+  for (const auto& [id, member] : group.members) {
+    input.subscriptions[id] = member.topics;
+    input.previous[id] = member.assignment;
+  }
+  const Assignment assignment = Assign(config_.assignor, input);
+  group.partition_counts = input.partition_counts;
+  group.owners.clear();
+  std::string summary;
+  for (auto& [id, member] : group.members) {
+    member.assignment = assignment.at(id);
+    std::erase_if(member.positions, [&](const auto& entry) {
+      return !std::binary_search(member.assignment.begin(), member.assignment.end(), entry.first);
+    });
+    for (const TopicPartition& tp : member.assignment) {
+      const bool inserted = group.owners.emplace(tp, id).second;
+      CHECK_MSG(inserted, "a partition with two owners in one generation");
+    }
+    summary += " " + id + "=" + ListText(member.assignment);
+  }
+  notices_.emplace_back(group.id, group.generation);
+  env_.logger.Log(LogLevel::kInfo, "group " + group.id + " generation " +
+                                       std::to_string(group.generation.value()) + " (" + why +
+                                       "):" + (summary.empty() ? " no members" : summary));
+}
+
+void GroupCoordinator::OnTopicsChanged() {
+  NoticeScope scope(this);
+  for (auto& [group_id, group] : groups_) {
+    if (!group.members.empty() && CurrentCounts(group) != group.partition_counts) {
+      Rebalance(group, "topics changed");
+    }
+  }
+}
+
+std::optional<MemberView> GroupCoordinator::FindMember(const std::string& group_id,
+                                                       const std::string& consumer_id) const {
+  const Group* group = FindGroup(group_id);
+  if (group == nullptr) return std::nullopt;
+  auto it = group->members.find(consumer_id);
+  if (it == group->members.end()) return std::nullopt;
+  return ViewOf(*group, it->second, false);
+}
+
+std::optional<Generation> GroupCoordinator::generation(const std::string& group_id) const {
+  const Group* group = FindGroup(group_id);
+  if (group == nullptr) return std::nullopt;
+  return group->generation;
+}
+
+// ---- polls -----------------------------------------------------------------------
+
+Result<PollPlan> GroupCoordinator::BeginPoll(const PollStart& start) {
+  NoticeScope scope(this);
+  if (start.topic.empty()) return InvalidArgument("a group poll needs a topic");
+  if (start.auto_offset_reset != OffsetSpec::kEarliest &&
+      start.auto_offset_reset != OffsetSpec::kLatest) {
+    return InvalidArgument("auto_offset_reset must be earliest or latest");
+  }
+  if (topics_.PartitionCount(start.topic) <= 0) {
+    return NotFound("unknown topic " + start.topic, kDetailTopicNotFound);
+  }
+  if (Group* existing = FindGroup(start.group_id)) {
+    auto it = existing->members.find(start.consumer_id);
+    if (it != existing->members.end() && it->second.poll_id != 0) {
+      Touch(it->second);
+      return Conflict("consumer " + start.consumer_id + " of group " + start.group_id +
+                          " already has a poll in flight; wait for its answer",
+                      kDetailPollInFlight);
+    }
+  }
+  GAFKA_RETURN_IF_ERROR(EnsureMember(start.group_id, start.consumer_id, start.topic).status());
+  Group& group = *FindGroup(start.group_id);
+  const int32_t count = std::max<int32_t>(0, topics_.PartitionCount(start.topic));
+  auto known = group.partition_counts.find(start.topic);
+  if (known == group.partition_counts.end() || known->second != count) {
+    Rebalance(group, "partition count of " + start.topic + " changed");
+  }
+  Member& member = group.members.at(start.consumer_id);
+  if (start.auto_commit) AutoCommit(group, member, start.topic);
+  PollPlan plan;
+  for (const TopicPartition& tp : member.assignment) {
+    if (tp.topic != start.topic) continue;
+    Result<Offset> from = ResolvePosition(group.id, member, tp, start.auto_offset_reset);
+    if (!from.ok()) {
+      env_.logger.Log(LogLevel::kWarn, "group " + group.id + ": no position for " + ToString(tp) +
+                                           ": " + from.status().ToString());
+      continue;  // the broker cannot read it either; the next poll retries
+    }
+    member.positions[tp] = *from;
+    member.poll_from[tp.partition] = *from;
+    plan.sources.push_back(PollSource{tp.partition, *from});
+  }
+  member.poll_id = next_poll_id_++;
+  member.poll_topic = start.topic;
+  Touch(member);
+  plan.poll_id = member.poll_id;
+  plan.member = Answer(group, member);
+  return plan;
+}
+
+// In-session position, else the committed offset, else auto_offset_reset;
+// then clamped into the log (retention may have removed the start, a
+// failover may have cut the end).
+Result<Offset> GroupCoordinator::ResolvePosition(const std::string& group_id, Member& member,
+                                                 const TopicPartition& tp,
+                                                 OffsetSpec auto_offset_reset) {
+  GAFKA_ASSIGN_OR_RETURN(const Offset start, topics_.LogStartOffset(tp));
+  GAFKA_ASSIGN_OR_RETURN(const Offset end, topics_.LogEndOffset(tp));
+  Offset from;
+  if (auto it = member.positions.find(tp); it != member.positions.end()) {
+    from = it->second;
+  } else if (const CommittedOffset* committed = store_->Latest({group_id, tp})) {
+    from = committed->offset;
+  } else {
+    from = auto_offset_reset == OffsetSpec::kEarliest ? start : end;
+  }
+  return std::clamp(from, start, std::max(start, end));
+}
+
+// Auto-commit: the positions the previous poll reached are committed when
+// the next poll starts (the client asked for more, so it processed what it
+// got: at-least-once). Asynchronous; a failure is only logged.
+void GroupCoordinator::AutoCommit(const Group& group, const Member& member,
+                                  const std::string& topic) {
+  std::vector<OffsetStore::Write> writes;
+  for (const auto& [tp, position] : member.positions) {
+    if (tp.topic != topic) continue;
+    const CommittedOffset* latest = store_->Latest({group.id, tp});
+    if (latest != nullptr && latest->offset >= position) continue;
+    writes.push_back({{group.id, tp},
+                      {offset_format::ValueKind::kCommit, {position, env_.clock.WallMs(), ""}}});
+  }
+  if (writes.empty()) return;
+  const std::string group_id = group.id;
+  Status s = store_->Apply(std::move(writes), [this, group_id](Status status) {
+    if (!status.ok()) {
+      env_.logger.Log(LogLevel::kWarn, "group " + group_id + " auto-commit: " + status.ToString());
+    }
+  });
+  if (!s.ok()) env_.logger.Log(LogLevel::kWarn, "group " + group.id + " auto-commit: " + s.ToString());
+}
+
+Result<PollEnd> GroupCoordinator::EndPoll(const std::string& group_id,
+                                          const std::string& consumer_id, uint64_t poll_id,
+                                          std::span<const PollDelivery> delivered) {
+  NoticeScope scope(this);
+  CHECK(poll_id != 0);
+  Group* group = FindGroup(group_id);
+  Member* found = nullptr;
+  if (group != nullptr) {
+    auto it = group->members.find(consumer_id);
+    if (it != group->members.end() && it->second.poll_id == poll_id) found = &it->second;
+  }
+  if (found == nullptr) return NotMember(group_id, consumer_id);
+  Member& member = *found;
+  PollEnd end;
+  std::set<PartitionId> revoked;
+  for (const auto& [partition, from] : member.poll_from) {
+    const TopicPartition tp{member.poll_topic, partition};
+    auto position = member.positions.find(tp);
+    if (position == member.positions.end() || position->second != from) revoked.insert(partition);
+  }
+  for (const PollDelivery& d : delivered) {
+    const TopicPartition tp{member.poll_topic, d.partition};
+    if (!member.poll_from.count(d.partition)) {
+      revoked.insert(d.partition);  // not part of this poll: never deliver
+      continue;
+    }
+    if (revoked.count(d.partition)) continue;
+    Offset& position = member.positions.at(tp);
+    position = std::max(position, d.next_offset);
+  }
+  end.revoked.assign(revoked.begin(), revoked.end());
+  member.poll_id = 0;
+  member.poll_topic.clear();
+  member.poll_from.clear();
+  Touch(member);
+  end.member = Answer(*group, member);
+  return end;
+}
+
+}  // namespace gafka

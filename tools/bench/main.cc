@@ -1,0 +1,34 @@
+// gafka-bench: one executable, one subcommand per benchmark. Each benchmark
+// lives in its own file and contributes a Register* function (RegisterFn in
+// bench_util.h); add it to kBenchmarks below.
+//
+//   gafka-bench log-append  [--dir D] [--batch B] [--size S] [--seconds T] [--inflight N]
+//   gafka-bench log-recover [--dir D] [--bytes N] [--crash kill|drop] [--cold] [--tear]
+//
+// Every subcommand prints readable figures, then one JSON object as its last
+// line of stdout.
+#include <CLI/CLI.hpp>
+
+#include "tools/bench/bench_util.h"
+#include "tools/bench/log_append.h"
+#include "tools/bench/log_recover.h"
+
+namespace {
+
+constexpr gafka::bench::RegisterFn kBenchmarks[] = {
+    gafka::bench::RegisterLogAppend,
+    gafka::bench::RegisterLogRecover,
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"gafka-bench: throughput, latency and recovery measurements of gafka"};
+  app.require_subcommand(1);
+  int exit_code = 0;
+  for (gafka::bench::RegisterFn register_benchmark : kBenchmarks) {
+    register_benchmark(app, &exit_code);
+  }
+  CLI11_PARSE(app, argc, argv);
+  return exit_code;
+}

@@ -1,0 +1,252 @@
+// gafka-broker: one broker process. Recovers every partition under
+// --data-dir, serves the HTTP/JSON API on --host:--port, and stops cleanly on
+// SIGTERM/SIGINT (stop accepting, complete parked polls, finish pending syncs,
+// exit 0). `gafka-broker` alone serves ./data on 127.0.0.1:9001.
+//
+// Threads: main (setup, then the HTTP accept loop), the event loop that owns
+// the Broker, httplib workers, I/O threads of the disk, and a signal watcher.
+#include <pthread.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <future>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "core/broker/broker.h"
+#include "runtime-real/http_server.h"
+#include "runtime-real/real_env.h"
+
+namespace gafka {
+namespace {
+
+struct BrokerFlags {
+  int id = 1;
+  int port = 9001;
+  std::string host = "127.0.0.1";
+  std::string data_dir = "./data";
+  std::string role = "leader";
+  std::string leader;
+  std::string config_file;
+  std::string log_level = "info";
+  std::string log_file;
+  size_t http_threads = 64;
+  int64_t max_message_bytes = 1 << 20;
+};
+
+// --config FILE holds the same keys as the flags (JSON object; "data_dir" and
+// "data-dir" both work). It becomes "--key=value" arguments placed before the
+// real ones, so a flag on the command line wins (TakeLast).
+Result<std::vector<std::string>> ConfigFileArgs(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return NotFound("cannot read config file " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  auto json = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded() || !json.is_object()) {
+    return InvalidArgument("config file " + path + " is not a JSON object");
+  }
+  std::vector<std::string> args;
+  for (auto it = json.begin(); it != json.end(); ++it) {
+    std::string key = it.key();
+    for (char& c : key) c = c == '_' ? '-' : c;
+    if (key == "config") continue;
+    std::string value;
+    if (it->is_string()) {
+      value = it->get<std::string>();
+    } else if (it->is_number() || it->is_boolean()) {
+      value = it->dump();
+    } else {
+      return InvalidArgument("config file " + path + ": \"" + it.key() +
+                             "\" must be a string, number or boolean");
+    }
+    args.push_back("--" + key + "=" + value);
+  }
+  return args;
+}
+
+std::string FindConfigFlag(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.rfind("--config=", 0) == 0) return arg.substr(9);
+    if (arg == "--config" && i + 1 < argc) return argv[i + 1];
+  }
+  return "";
+}
+
+void AddFlags(CLI::App& app, BrokerFlags& f) {
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.add_option("--id", f.id, "broker id")->capture_default_str();
+  app.add_option("--port", f.port, "HTTP port (0: any free port)")->capture_default_str();
+  app.add_option("--host", f.host, "address to listen on")->capture_default_str();
+  app.add_option("--data-dir", f.data_dir, "directory of the logs")->capture_default_str();
+  app.add_option("--role", f.role, "leader or follower")
+      ->check(CLI::IsMember({"leader", "follower"}))
+      ->capture_default_str();
+  app.add_option("--leader", f.leader, "host:port of the leader (followers)");
+  app.add_option("--config", f.config_file, "JSON file with the same keys as these flags");
+  app.add_option("--log-level", f.log_level, "debug, info, warn or error")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
+      ->capture_default_str();
+  app.add_option("--log-file", f.log_file, "also append logs to this file");
+  app.add_option("--http-threads", f.http_threads, "HTTP worker threads")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  app.add_option("--max-message-bytes", f.max_message_bytes, "largest value accepted")
+      ->check(CLI::Range(int64_t{1}, int64_t{64} << 20))
+      ->capture_default_str();
+}
+
+LogLevel ParseLogLevel(const std::string& level) {
+  if (level == "debug") return LogLevel::kDebug;
+  if (level == "warn") return LogLevel::kWarn;
+  if (level == "error") return LogLevel::kError;
+  return LogLevel::kInfo;
+}
+
+// Opens the broker on the loop thread: the core is touched only from there.
+Result<std::unique_ptr<Broker>> OpenOnLoop(real::RealEnv& env, BrokerConfig config) {
+  std::promise<Result<std::unique_ptr<Broker>>> opened;
+  auto future = opened.get_future();
+  env.loop().PostUnbounded([&] { opened.set_value(Broker::Open(env.env(), std::move(config))); });
+  return future.get();
+}
+
+int Serve(const BrokerFlags& flags) {
+  real::RealEnvOptions env_options;
+  env_options.data_dir = flags.data_dir;
+  env_options.log.name = "broker-" + std::to_string(flags.id);
+  env_options.log.min_level = ParseLogLevel(flags.log_level);
+  env_options.log.file_path = flags.log_file;
+  auto created = real::RealEnv::Create(env_options);
+  if (!created.ok()) {
+    std::fprintf(stderr, "gafka-broker: %s\n", created.status().ToString().c_str());
+    return 1;
+  }
+  std::unique_ptr<real::RealEnv> env = std::move(created).value();
+  Logger& log = env->logger();
+  if (flags.role == "follower") {
+    log.Log(LogLevel::kWarn, "role follower (leader " + (flags.leader.empty() ? "unset" : flags.leader) +
+                                 "): replication is not implemented yet; serving as a standalone broker");
+  }
+
+  BrokerConfig config;
+  config.id = NodeId(flags.id);
+  config.role = flags.role;
+  config.data_dir = "";  // the Disk is rooted at --data-dir
+  config.limits.max_message_bytes = flags.max_message_bytes;
+  config.default_topic_config.max_message_bytes = flags.max_message_bytes;
+  env->loop().RunInThread();
+  auto opened = OpenOnLoop(*env, config);
+  if (!opened.ok()) {
+    log.Log(LogLevel::kError, "cannot open the broker in " + flags.data_dir + ": " +
+                                  opened.status().ToString());
+    return 1;
+  }
+  std::unique_ptr<Broker> broker = std::move(opened).value();
+
+  HttpServerConfig http;
+  http.host = flags.host;
+  http.port = flags.port;
+  http.threads = flags.http_threads;
+  http.limits = config.limits;
+  real::EventLoop& loop = env->loop();
+  HttpServer server(http, *broker, [&loop](Task task) { return loop.Post(std::move(task)); }, log);
+
+  std::promise<void> shut_down;
+  auto shut_down_future = shut_down.get_future();
+  std::atomic<bool> shutdown_started{false};
+  auto begin_shutdown = [&] {
+    if (shutdown_started.exchange(true)) return;
+    server.Stop();
+    loop.PostUnbounded([&] { broker->Shutdown([&] { shut_down.set_value(); }); });
+  };
+
+  if (Status bound = server.Bind(); !bound.ok()) {
+    log.Log(LogLevel::kError, bound.ToString());
+    begin_shutdown();
+    shut_down_future.wait();
+    loop.Join();
+    return 1;
+  }
+  std::printf("gafka-broker %d listening on %s:%d, data in %s\n", flags.id, flags.host.c_str(),
+              server.port(), flags.data_dir.c_str());
+  std::fflush(stdout);
+
+  // Signals were blocked in every thread (see main); this one takes them.
+  std::thread watcher([&] {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGUSR1);  // "main is done": quit quietly
+    for (int received = 0;;) {
+      int sig = 0;
+      if (sigwait(&set, &sig) != 0 || sig == SIGUSR1) return;
+      if (++received > 1) {
+        log.Log(LogLevel::kWarn, "second signal: exiting without draining");
+        std::_Exit(1);
+      }
+      log.Log(LogLevel::kInfo, std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
+                                   ": stopping (draining in-flight requests)");
+      begin_shutdown();
+    }
+  });
+
+  Status served = server.Run();  // returns once stopped and every worker is done
+  if (!served.ok()) log.Log(LogLevel::kError, served.ToString());
+  begin_shutdown();
+  shut_down_future.wait();
+  loop.Join();
+  broker.reset();  // no loop runs now: the owning thread may destroy the core
+  pthread_kill(watcher.native_handle(), SIGUSR1);
+  watcher.join();
+  const auto stats = server.stats();
+  log.Log(LogLevel::kInfo, "broker stopped: " + std::to_string(stats.requests) + " requests served");
+  return served.ok() ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace gafka
+
+int main(int argc, char** argv) {
+  // Before any thread exists: every thread inherits the mask, and the
+  // watcher thread receives the signals with sigwait.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  gafka::BrokerFlags flags;
+  CLI::App app{"gafka-broker: a Kafka-style message broker over HTTP/JSON"};
+  gafka::AddFlags(app, flags);
+  std::vector<std::string> args;
+  if (std::string config = gafka::FindConfigFlag(argc, argv); !config.empty()) {
+    auto from_file = gafka::ConfigFileArgs(config);
+    if (!from_file.ok()) {
+      std::fprintf(stderr, "gafka-broker: %s\n", from_file.status().message().c_str());
+      return 2;
+    }
+    args = std::move(from_file).value();
+  }
+  for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
+  std::reverse(args.begin(), args.end());  // CLI11 parses a vector back to front
+  try {
+    app.parse(args);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return gafka::Serve(flags);
+}
