@@ -198,14 +198,11 @@ void EventLoop::WaitForWork(Millis wake_ms) {
   MutexLock lock(mu_);
   if (!posted_.empty() || stop_requested_.load()) return;
   sleeping_ = true;
-  auto ready = [this]() GAFKA_REQUIRES(mu_) {
-    return !posted_.empty() || stop_requested_.load();
-  };
+  auto ready = [this]() GAFKA_REQUIRES(mu_) { return !posted_.empty() || stop_requested_.load(); };
   if (wake_ms == kNoDeadline) {
     while (!ready()) wake_.wait(mu_);
   } else {
-    const auto wake_at =
-        std::chrono::steady_clock::time_point(std::chrono::milliseconds(wake_ms));
+    const auto wake_at = std::chrono::steady_clock::time_point(std::chrono::milliseconds(wake_ms));
     while (!ready() && std::chrono::steady_clock::now() < wake_at) {
       wake_.wait_until(mu_, wake_at);
     }

@@ -160,14 +160,14 @@ class EventLoop final : public Clock {
   std::condition_variable_any wake_;
   std::vector<Task> posted_ GAFKA_GUARDED_BY(mu_);
   size_t posted_bounded_ GAFKA_GUARDED_BY(mu_) = 0;  // how many of posted_ came via Post()
-  bool sleeping_ GAFKA_GUARDED_BY(mu_) = false;     // loop waits on wake_: notify needed
+  bool sleeping_ GAFKA_GUARDED_BY(mu_) = false;      // loop waits on wake_: notify needed
   // Set by Stop(), consumed when the loop returns. Atomic so the loop can
   // check it after every task without the lock; written under mu_ so a
   // sleeping loop cannot miss it.
   std::atomic<bool> stop_requested_{false};
 
   std::atomic<std::thread::id> loop_thread_{};  // id of the running loop, or none
-  std::thread thread_;                           // from RunInThread(); owner thread only
+  std::thread thread_;                          // from RunInThread(); owner thread only
 };
 
 }  // namespace gafka::real

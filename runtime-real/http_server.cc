@@ -159,6 +159,22 @@ class HttpServer::Impl {
     server_.set_keep_alive_max_count(config_.keep_alive_max_requests);
     server_.set_idle_interval(0, 100'000);  // the accept loop's Stop() check, see WorkerPool
 
+    // Every body is JSON. curl -d sends "application/x-www-form-urlencoded",
+    // for which httplib caps the body at 8 KiB (413) and parses it into query
+    // parameters. The pre-routing hook runs before the body is read; the
+    // request object it sees is httplib's own mutable one, so relabelling the
+    // content type there is well-defined.
+    server_.set_pre_routing_handler([](const httplib::Request& request, httplib::Response&) {
+      auto it = request.headers.find("Content-Type");
+      if (it != request.headers.end() &&
+          it->second.rfind("application/x-www-form-urlencoded", 0) == 0) {
+        auto& mutable_request = const_cast<httplib::Request&>(request);
+        mutable_request.headers.erase("Content-Type");
+        mutable_request.headers.emplace("Content-Type", "application/json");
+      }
+      return httplib::Server::HandlerResponse::Unhandled;
+    });
+
     auto handler = [this](const httplib::Request& request, httplib::Response& response) {
       Handle(request, response);
     };

@@ -152,9 +152,8 @@ void StartSync(const std::shared_ptr<FileState>& state) {
     EventLoop& loop = state->loop;
     // Hand the only reference this job holds to the completion, so the
     // state is never destroyed (and its callbacks never run) on this thread.
-    loop.PostUnbounded([state = std::move(state), result = std::move(result)] {
-      OnSyncDone(state, result);
-    });
+    loop.PostUnbounded(
+        [state = std::move(state), result = std::move(result)] { OnSyncDone(state, result); });
   });
 }
 
@@ -239,13 +238,13 @@ Status PosixFile::Read(uint64_t offset, size_t n, std::string* out) {
     if (::fstat(state_->fd, &st) != 0) return PosixError(errno, "fstat", state_->full_path);
     file_size = static_cast<uint64_t>(st.st_size);
   }
-  const size_t want = offset >= file_size ? 0 : static_cast<size_t>(std::min<uint64_t>(
-                                                     n, file_size - offset));
+  const size_t want =
+      offset >= file_size ? 0 : static_cast<size_t>(std::min<uint64_t>(n, file_size - offset));
   out->resize(want);
   size_t got = 0;
   while (got < want) {
-    const ssize_t r = ::pread(state_->fd, out->data() + got, want - got,
-                              static_cast<off_t>(offset + got));
+    const ssize_t r =
+        ::pread(state_->fd, out->data() + got, want - got, static_cast<off_t>(offset + got));
     if (r < 0) {
       if (errno == EINTR) continue;
       out->clear();
@@ -362,7 +361,9 @@ Status PosixDisk::MakeDirs(const std::string& dir) {
   }
   struct stat st;
   if (::stat(full.c_str(), &st) != 0) return PosixError(errno, "stat", full);
-  if (!S_ISDIR(st.st_mode)) return AlreadyExists("mkdir " + full + ": exists and is not a directory");
+  if (!S_ISDIR(st.st_mode)) {
+    return AlreadyExists("mkdir " + full + ": exists and is not a directory");
+  }
   return Status::Ok();
 }
 

@@ -25,11 +25,11 @@
 namespace gafka::real {
 
 struct RealEnvOptions {
-  std::string data_dir;                // the Disk's root; required
-  bool create_data_dir = true;         // mkdir -p it on Create
-  size_t io_threads = 1;               // fdatasync threads
+  std::string data_dir;         // the Disk's root; required
+  bool create_data_dir = true;  // mkdir -p it on Create
+  size_t io_threads = 1;        // fdatasync threads
   size_t post_queue_max = EventLoop::kDefaultPostQueueMax;
-  std::optional<uint64_t> seed;        // default: from std::random_device
+  std::optional<uint64_t> seed;  // default: from std::random_device
   SpdlogLoggerOptions log;
 };
 

@@ -24,24 +24,28 @@ TimerId NodeClock::After(Millis delay_ms, Task fn) {
 void NodeClock::Cancel(TimerId id) {
   auto it = timers_.find(id);
   if (it == timers_.end()) return;  // fired, cancelled, or from an earlier incarnation
-  clock_.Cancel(it->second.underlying);
-  timers_.erase(it);
+  if (it->second.underlying != kNoTimer) clock_.Cancel(it->second.underlying);
+  timers_.erase(it);  // a held id left in held_ is skipped by Resume()
 }
 
 void NodeClock::Fire(TimerId id) {
   auto it = timers_.find(id);
   CHECK_MSG(it != timers_.end(), "a cancelled node timer fired");
-  Task task = std::move(it->second.task);
-  timers_.erase(it);
   if (paused_) {
-    held_.push_back(std::move(task));
+    // Came due while stopped: it runs at Resume() unless cancelled first.
+    it->second.underlying = kNoTimer;
+    held_.push_back(id);
     return;
   }
+  Task task = std::move(it->second.task);
+  timers_.erase(it);
   task();
 }
 
 void NodeClock::CancelAll() {
-  for (auto& [id, timer] : timers_) clock_.Cancel(timer.underlying);
+  for (auto& [id, timer] : timers_) {
+    if (timer.underlying != kNoTimer) clock_.Cancel(timer.underlying);
+  }
   timers_.clear();
   held_.clear();
   ++incarnation_;
@@ -52,7 +56,9 @@ void NodeClock::Deliver(uint64_t incarnation, Task task) {
   CHECK(incarnation <= incarnation_);
   if (incarnation != incarnation_) return;  // the node crashed since
   if (paused_) {
-    held_.push_back(std::move(task));
+    const TimerId id = next_id_++;
+    timers_.emplace(id, Timer{kNoTimer, std::move(task)});
+    held_.push_back(id);
     return;
   }
   task();
@@ -63,11 +69,16 @@ void NodeClock::Pause() { paused_ = true; }
 void NodeClock::Resume() {
   if (!paused_) return;
   paused_ = false;
-  // Each held task becomes a zero-delay timer of this incarnation, so a crash
-  // before they run still cancels them, and they keep their order.
-  std::deque<Task> held;
+  // Held timers keep their ids (so Cancel still works) and run as zero-delay
+  // events in the order they came due.
+  std::deque<TimerId> held;
   held.swap(held_);
-  for (Task& task : held) After(0, std::move(task));
+  for (TimerId id : held) {
+    auto it = timers_.find(id);
+    if (it == timers_.end()) continue;  // cancelled while held
+    CHECK(it->second.underlying == kNoTimer);
+    it->second.underlying = clock_.After(0, [this, id] { Fire(id); });
+  }
   CHECK(held_.empty());
 }
 

@@ -51,19 +51,20 @@ class NodeClock final : public Clock {
   bool paused() const { return paused_; }
 
   void SkewWall(Millis delta_ms) { wall_skew_ms_ += delta_ms; }
-  size_t pending() const { return timers_.size(); }
-  size_t held() const { return held_.size(); }
+  size_t pending() const { return timers_.size(); }  // including held ones
 
  private:
   struct Timer {
-    TimerId underlying = kNoTimer;  // the SimClock's id
+    TimerId underlying = kNoTimer;  // the SimClock's id; kNoTimer while held
     Task task;
   };
   void Fire(TimerId id);
 
   SimClock& clock_;
-  std::map<TimerId, Timer> timers_;  // by our own id; ordered, never iterated for behaviour
-  std::deque<Task> held_;            // came due while paused
+  // Pending and held timers by our own id. A held timer came due while the
+  // node was paused: it has not run, so Cancel() still removes it.
+  std::map<TimerId, Timer> timers_;
+  std::deque<TimerId> held_;  // in the order they came due
   TimerId next_id_ = 1;
   uint64_t incarnation_ = 1;
   bool paused_ = false;

@@ -27,6 +27,9 @@ constexpr char kAlphabet[] =
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:-_\"\\/\n\t{}[]";
 constexpr size_t kAlphabetSize = sizeof(kAlphabet) - 1;
 
+// The longest a client waits for one answer once it backed off.
+constexpr Millis kMaxTimeoutMs = 30'000;
+
 }  // namespace
 
 // ---- SimProducer ----------------------------------------------------------------
@@ -174,8 +177,13 @@ void SimProducer::Send(Batch batch) {
   ++batch.attempts;
   HttpRequest request = ProduceHttp(config_.topic, batch.messages, batch.acks);
   const size_t count = batch.messages.size();
+  // Each retry waits twice as long (capped), as TCP's retransmission timer
+  // does: a timeout shorter than the network's round trip must not make
+  // progress impossible.
+  const Millis timeout_ms = std::min<Millis>(
+      config_.request_timeout_ms << std::min(batch.attempts - 1, 8), kMaxTimeoutMs);
   const uint64_t id = rpc_.Call(
-      config_.broker, request, config_.request_timeout_ms,
+      config_.broker, request, std::max(timeout_ms, config_.request_timeout_ms),
       [this, batch = std::move(batch)](const HttpResponse* response, bool late) mutable {
         // A late answer may come after this callback already gave the batch
         // to a retry: hand over a copy then.
@@ -212,7 +220,7 @@ void SimProducer::OnAnswer(Batch batch, uint64_t /*request_id*/, const HttpRespo
       if (batch.acks == Acks::kNone) {
         Finished(batch, batch.messages.size());
       } else {
-        Retry(std::move(batch), "error");
+        Retry(std::move(batch), std::to_string(error->error_code) + " " + error->message);
       }
     } else if (error->error_code == 40401) {
       ctx_.oracle.Fail(1, "topic-lost", "produce: " + error->message);
@@ -232,6 +240,7 @@ void SimProducer::OnOk(Batch batch, const HttpResponse& response, bool late) {
   }
   std::vector<AckEvent> acks;
   std::vector<ProduceMessage> failed;
+  std::string failure;
   for (size_t i = 0; i < results->size(); ++i) {
     const ProduceResult& result = (*results)[i];
     ProduceMessage& message = batch.messages[i];
@@ -243,6 +252,7 @@ void SimProducer::OnOk(Batch batch, const HttpResponse& response, bool late) {
         return;
       }
       failed.push_back(std::move(message));
+      failure = std::to_string(result.error->error_code) + " " + result.error->message;
       continue;
     }
     if (batch.acks == Acks::kNone) continue;  // no durability promised
@@ -261,17 +271,22 @@ void SimProducer::OnOk(Batch batch, const HttpResponse& response, bool late) {
     if (batch.acks == Acks::kNone) {
       Finished(batch, failed.size());
     } else {
-      Retry(Batch{std::move(failed), batch.acks, batch.attempts, batch.counted}, "message errors");
+      Retry(Batch{std::move(failed), batch.acks, batch.attempts, batch.counted}, failure);
     }
   }
 }
 
-void SimProducer::Retry(Batch batch, const char* why) {
+void SimProducer::Retry(Batch batch, const std::string& why) {
   ++retries_;
   ++waiting_retry_;
   ctx_.trace.Record(ctx_.clock.NowMs(), TraceKind::kProduceFail, self_.value(), batch.attempts,
                     static_cast<int64_t>(batch.messages.size()), 0, why);
-  clock_.After(Delay(rng_, config_.retry_backoff_ms), [this, batch = std::move(batch)]() mutable {
+  // Exponential backoff with jitter, capped: a broker that refuses for a
+  // while is not hammered (and the run does not drown in retry events).
+  const int doublings = std::min(batch.attempts, 6);
+  const Millis base_ms = std::min<Millis>(config_.retry_backoff_ms << doublings, 5'000);
+  const Millis delay_ms = base_ms / 2 + rng_.Range(0, base_ms - base_ms / 2);
+  clock_.After(delay_ms, [this, batch = std::move(batch)]() mutable {
     --waiting_retry_;
     queue_.push_front(std::move(batch));
     Pump();
@@ -348,10 +363,13 @@ void SimReader::Fetch(int32_t partition) {
   const Millis wait_ms = config_.audit ? 0 : config_.wait_ms;
   const Offset from = state.position;
   const Offset previous_hw = state.high_watermark;
+  // The margin doubles with each timeout in a row (see SimProducer::Send).
+  const Millis margin_ms = std::min<Millis>(
+      config_.request_timeout_margin_ms << std::min(state.timeouts_in_a_row, 8), kMaxTimeoutMs);
   rpc_.Call(config_.broker,
             FetchHttp(config_.topic, PartitionId(partition), from, config_.max_count,
                       config_.max_bytes, wait_ms),
-            wait_ms + config_.request_timeout_margin_ms,
+            wait_ms + std::max(margin_ms, config_.request_timeout_margin_ms),
             [this, partition, from, previous_hw](const HttpResponse* response, bool late) {
               OnAnswer(partition, from, previous_hw, response, late);
             });
@@ -361,9 +379,11 @@ void SimReader::OnAnswer(int32_t partition, Offset from, Offset previous_hw,
                          const HttpResponse* response, bool late) {
   if (stopped_) return;
   if (response == nullptr) {
+    ++partitions_[static_cast<size_t>(partition)].timeouts_in_a_row;
     clock_.After(config_.retry_backoff_ms, [this, partition] { Fetch(partition); });
     return;
   }
+  if (!late) partitions_[static_cast<size_t>(partition)].timeouts_in_a_row = 0;
   if (response->status != 200) {
     if (!late) OnError(partition, from, *response);
     return;

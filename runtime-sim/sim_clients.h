@@ -102,7 +102,7 @@ class SimProducer {
   void Send(Batch batch);
   void OnAnswer(Batch batch, uint64_t request_id, const HttpResponse* response, bool late);
   void OnOk(Batch batch, const HttpResponse& response, bool late);
-  void Retry(Batch batch, const char* why);
+  void Retry(Batch batch, const std::string& why);
   void Finished(const Batch& batch, size_t messages);
   Acks DrawAcks();
 
@@ -157,6 +157,7 @@ class SimReader {
     Offset position{0};
     Offset high_watermark{0};  // the highest this reader was shown
     bool done = false;         // audit: reached the high watermark
+    int timeouts_in_a_row = 0;
   };
   void Fetch(int32_t partition);
   void OnAnswer(int32_t partition, Offset from, Offset previous_hw, const HttpResponse* response,

@@ -518,7 +518,6 @@ void SimDisk::State::CrashNamespace() {
 
 // What one file holds after power loss (see the header for the model).
 std::string SimDisk::State::CrashContents(Node& n) {
-  if (n.durable.size() > 100 && n.common == n.durable.size() && n.data.size() == n.durable.size()) { n.durable.pop_back(); n.data.pop_back(); n.common--; }
   CHECK(n.common <= n.data.size() && n.common <= n.durable.size());
   uint64_t base = n.durable.size();
   if (n.common < n.durable.size()) {

@@ -4,6 +4,7 @@
 // dispatch, the status views, retention and shutdown.
 #include "core/broker/broker.h"
 
+#include <algorithm>
 #include <utility>
 #include <variant>
 
@@ -35,7 +36,7 @@ class Broker::Impl {
   struct Dispatcher;
 
   void HandleProduce(ProduceRequest request, Done done);
-  void HandleFetch(const FetchRequest& request, Done done);
+  void HandleFetch(FetchRequest request, Done done);
   void HandleCreate(const CreateTopicRequest& request, Done done);
   void HandleDelete(const DeleteTopicRequest& request, Done done);
   void HandleList(Done done);
@@ -75,7 +76,7 @@ struct Broker::Impl::Dispatcher {
   Done done;
 
   void operator()(ProduceRequest& r) { impl->HandleProduce(std::move(r), std::move(done)); }
-  void operator()(FetchRequest& r) { impl->HandleFetch(r, std::move(done)); }
+  void operator()(FetchRequest& r) { impl->HandleFetch(std::move(r), std::move(done)); }
   void operator()(CreateTopicRequest& r) { impl->HandleCreate(r, std::move(done)); }
   void operator()(DeleteTopicRequest& r) { impl->HandleDelete(r, std::move(done)); }
   void operator()(ListTopicsRequest&) { impl->HandleList(std::move(done)); }
@@ -115,11 +116,11 @@ Status Broker::Impl::Open() {
       if (!partition->log().failed().ok()) ++failed;
     }
   }
-  env_.logger.Log(LogLevel::kInfo,
-                  "broker " + std::to_string(config_.id.value()) + " opened " + config_.data_dir +
-                      ": " + std::to_string(topics_.topics().size()) + " topics, " +
-                      std::to_string(partitions) + " partitions, " + std::to_string(failed) +
-                      " refusing service");
+  env_.logger.Log(LogLevel::kInfo, "broker " + std::to_string(config_.id.value()) + " opened " +
+                                       config_.data_dir + ": " +
+                                       std::to_string(topics_.topics().size()) + " topics, " +
+                                       std::to_string(partitions) + " partitions, " +
+                                       std::to_string(failed) + " refusing service");
   ScheduleRetention();
   return Status::Ok();
 }
@@ -153,8 +154,13 @@ void Broker::Impl::HandleProduce(ProduceRequest request, Done done) {
   producer_.Produce(*topic, std::move(request), std::move(done));
 }
 
-void Broker::Impl::HandleFetch(const FetchRequest& request, Done done) {
+void Broker::Impl::HandleFetch(FetchRequest request, Done done) {
   ++metrics_.fetch_requests;
+  // The codec rejects values over the limits; callers that build requests
+  // directly (the simulator) are held to them by clamping.
+  request.timeout_ms = std::min(request.timeout_ms, config_.limits.max_timeout_ms);
+  request.max_count = std::min(request.max_count, config_.limits.max_count);
+  request.max_bytes = std::min(request.max_bytes, config_.limits.max_fetch_bytes);
   Topic* topic = topics_.Find(request.topic);
   if (topic == nullptr) {
     done(broker_error::UnknownTopic(request.topic));
@@ -189,9 +195,8 @@ void Broker::Impl::HandleCreate(const CreateTopicRequest& request, Done done) {
 
 void Broker::Impl::HandleDelete(const DeleteTopicRequest& request, Done done) {
   const ApiError gone = broker_error::UnknownTopic(request.name);
-  Status deleted = topics_.Delete(request.name, [this, &gone](Partition& partition) {
-    fetcher_.FailAll(partition, gone);
-  });
+  Status deleted = topics_.Delete(
+      request.name, [this, &gone](Partition& partition) { fetcher_.FailAll(partition, gone); });
   if (!deleted.ok()) {
     done(deleted.code() == Code::kNotFound ? gone : broker_error::FromStatus(deleted));
     return;
@@ -315,9 +320,9 @@ void Broker::Impl::Shutdown(std::function<void()> done) {
     env_.clock.Cancel(retention_timer_);
     retention_timer_ = kNoTimer;
   }
-  env_.logger.Log(LogLevel::kInfo, "broker shutting down: " +
-                                       std::to_string(fetcher_.parked()) + " parked polls, " +
-                                       std::to_string(topics_.pending_syncs()) + " pending syncs");
+  env_.logger.Log(LogLevel::kInfo, "broker shutting down: " + std::to_string(fetcher_.parked()) +
+                                       " parked polls, " + std::to_string(topics_.pending_syncs()) +
+                                       " pending syncs");
   fetcher_.CompleteAllEmpty();
   shutdown_done_ = std::move(done);
   MaybeFinishShutdown();

@@ -18,12 +18,12 @@ namespace gafka {
 struct BrokerConfig {
   NodeId id{1};
   std::string role = "leader";
-  std::string data_dir;                  // directory on the Disk holding everything
+  std::string data_dir;  // directory on the Disk holding everything
   ApiLimits limits;
   TopicConfig default_topic_config;
   uint64_t index_interval_bytes = 4096;
   Millis retention_check_interval_ms = 60'000;  // <= 0: no retention checks
-  size_t max_waiters = 10'000;           // parked long polls, broker-wide
+  size_t max_waiters = 10'000;                  // parked long polls, broker-wide
 };
 
 class Broker {

@@ -11,10 +11,10 @@ ApiError UnknownTopic(const std::string& topic) {
 }
 
 ApiError UnknownPartition(const std::string& topic, PartitionId partition, int32_t partitions) {
-  return MakeApiError(api_errors::kPartitionNotFound,
-                      "topic '" + topic + "' has no partition " +
-                          std::to_string(partition.value()) + " (it has " +
-                          std::to_string(partitions) + ")");
+  return MakeApiError(api_errors::kPartitionNotFound, "topic '" + topic + "' has no partition " +
+                                                          std::to_string(partition.value()) +
+                                                          " (it has " + std::to_string(partitions) +
+                                                          ")");
 }
 
 ApiError NotImplemented(const std::string& what) {

@@ -31,10 +31,10 @@ Result<Offset> Fetcher::ResolveOffset(const Partition& partition, const FetchReq
       break;
   }
   if (request.offset < start || request.offset > end) {
-    return OutOfRange("offset " + std::to_string(request.offset.value()) +
-                      " is out of range for " + partition.topic() + "-" +
-                      std::to_string(partition.id().value()) + ": valid offsets are [" +
-                      std::to_string(start.value()) + ", " + std::to_string(end.value()) + "]");
+    return OutOfRange("offset " + std::to_string(request.offset.value()) + " is out of range for " +
+                      partition.topic() + "-" + std::to_string(partition.id().value()) +
+                      ": valid offsets are [" + std::to_string(start.value()) + ", " +
+                      std::to_string(end.value()) + "]");
   }
   return request.offset;
 }
@@ -65,7 +65,8 @@ ApiResponse Fetcher::Read(Partition& partition, const FetchRequest& request, Off
   CHECK_MSG(read->next_offset <= high_watermark, "readers stop at the high watermark");
   response.records.reserve(read->records.size());
   for (Record& record : read->records) {
-    response.records.push_back(ConsumedRecord{partition.topic(), partition.id(), std::move(record)});
+    response.records.push_back(
+        ConsumedRecord{partition.topic(), partition.id(), std::move(record)});
   }
   metrics_.fetch_records += response.records.size();
   return response;

@@ -12,8 +12,7 @@ bool IsGroupRequest(const ApiRequest& request) {
                     request);
 }
 
-void UnimplementedGroupHandler::Handle(ApiRequest request,
-                                       std::function<void(ApiResponse)> done) {
+void UnimplementedGroupHandler::Handle(ApiRequest request, std::function<void(ApiResponse)> done) {
   CHECK(done != nullptr);
   CHECK_MSG(IsGroupRequest(request), "only group requests are routed here");
   done(broker_error::NotImplemented(

@@ -79,10 +79,11 @@ Status ValidateTopicName(std::string_view name, size_t max_length) {
   if (name.empty()) return InvalidArgument("topic name is empty", kBadTopicNameDetail);
   if (name.size() > max_length) {
     return InvalidArgument("topic name is " + std::to_string(name.size()) +
-                           " characters long; the maximum is " + std::to_string(max_length),
+                               " characters long; the maximum is " + std::to_string(max_length),
                            kBadTopicNameDetail);
   }
-  if (name == "." || name == "..") return InvalidArgument("topic name may not be '.' or '..'", kBadTopicNameDetail);
+  if (name == "." || name == "..")
+    return InvalidArgument("topic name may not be '.' or '..'", kBadTopicNameDetail);
   for (size_t i = 0; i < name.size(); ++i) {
     // The name itself is not echoed: it may not be printable or valid UTF-8.
     if (!IsTopicChar(name[i])) {

@@ -82,16 +82,20 @@ std::string RenderMetrics(const BrokerMetrics& metrics, const MetricsSnapshot& s
   for (const auto& [code, count] : metrics.errors_by_code) {
     Sample(&out, "gafka_errors_total", "code=\"" + std::to_string(code) + "\"", count);
   }
-  PerPartition(&out, "gafka_partition_log_end_offset", "Next offset to be written.", topics,
-               [](const Partition& p) { return static_cast<uint64_t>(p.log().end_offset().value()); });
-  PerPartition(&out, "gafka_partition_high_watermark", "Readers see offsets below this.", topics,
-               [](const Partition& p) { return static_cast<uint64_t>(p.high_watermark().value()); });
-  PerPartition(&out, "gafka_partition_log_start_offset", "Earliest offset kept.", topics,
-               [](const Partition& p) { return static_cast<uint64_t>(p.log().start_offset().value()); });
+  PerPartition(
+      &out, "gafka_partition_log_end_offset", "Next offset to be written.", topics,
+      [](const Partition& p) { return static_cast<uint64_t>(p.log().end_offset().value()); });
+  PerPartition(
+      &out, "gafka_partition_high_watermark", "Readers see offsets below this.", topics,
+      [](const Partition& p) { return static_cast<uint64_t>(p.high_watermark().value()); });
+  PerPartition(
+      &out, "gafka_partition_log_start_offset", "Earliest offset kept.", topics,
+      [](const Partition& p) { return static_cast<uint64_t>(p.log().start_offset().value()); });
   PerPartition(&out, "gafka_partition_size_bytes", "Bytes of the partition's segments.", topics,
                [](const Partition& p) { return p.log().size_bytes(); });
-  PerPartition(&out, "gafka_partition_failed", "1 when the partition refuses service.", topics,
-               [](const Partition& p) { return p.log().failed().ok() ? uint64_t{0} : uint64_t{1}; });
+  PerPartition(
+      &out, "gafka_partition_failed", "1 when the partition refuses service.", topics,
+      [](const Partition& p) { return p.log().failed().ok() ? uint64_t{0} : uint64_t{1}; });
   CHECK(!out.empty() && out.back() == '\n');
   return out;
 }

@@ -18,7 +18,7 @@ struct BrokerMetrics {
   uint64_t produce_messages = 0;  // messages appended to a log
   uint64_t produce_bytes = 0;     // key + value bytes of those messages
   uint64_t fetch_requests = 0;
-  uint64_t fetch_records = 0;     // records returned to readers
+  uint64_t fetch_records = 0;  // records returned to readers
   uint64_t retention_segments_deleted = 0;
   std::map<int, uint64_t> errors_by_code;  // error_code -> count (whole or per message)
 

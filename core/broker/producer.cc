@@ -31,22 +31,22 @@ ProducePlan PlanProduce(const ProduceRequest& request, const TopicInfo& topic,
     if (message.partition) {
       plan.partition_of[i] = *message.partition;
       if (message.partition->value() < 0 || message.partition->value() >= topic.partitions) {
-        plan.errors[i] = broker_error::UnknownPartition(topic.name, *message.partition,
-                                                        topic.partitions);
+        plan.errors[i] =
+            broker_error::UnknownPartition(topic.name, *message.partition, topic.partitions);
         continue;
       }
     }
     if (static_cast<int64_t>(message.value.size()) > topic.config.max_message_bytes) {
-      plan.errors[i] = broker_error::FromStatus(
-          TooLarge("message value is " + std::to_string(message.value.size()) + " bytes; topic '" +
-                       topic.name + "' accepts at most " +
-                       std::to_string(topic.config.max_message_bytes),
-                   kDetailMessageTooLarge));
+      plan.errors[i] = broker_error::FromStatus(TooLarge(
+          "message value is " + std::to_string(message.value.size()) + " bytes; topic '" +
+              topic.name + "' accepts at most " + std::to_string(topic.config.max_message_bytes),
+          kDetailMessageTooLarge));
       continue;
     }
-    PartitionId partition = message.partition      ? *message.partition
-                            : message.key.has_value() ? PartitionForKey(*message.key, topic.partitions)
-                                                      : NextRoundRobin(round_robin, topic.partitions);
+    PartitionId partition = message.partition ? *message.partition
+                            : message.key.has_value()
+                                ? PartitionForKey(*message.key, topic.partitions)
+                                : NextRoundRobin(round_robin, topic.partitions);
     plan.partition_of[i] = partition;
     plan.groups[partition.value()].push_back(i);
   }
@@ -60,8 +60,8 @@ void Producer::Produce(Topic& topic, ProduceRequest request, Done done) {
   CHECK(done != nullptr);
   CHECK(request.topic == topic.info.name);
   if (request.messages.empty()) {
-    done(broker_error::FromStatus(InvalidArgument("a produce request needs a message",
-                                                  api_errors::kBadBatch % 100)));
+    done(broker_error::FromStatus(
+        InvalidArgument("a produce request needs a message", api_errors::kBadBatch % 100)));
     return;
   }
   ProducePlan plan = PlanProduce(request, topic.info, &topic.round_robin);
@@ -73,7 +73,7 @@ void Producer::Produce(Topic& topic, ProduceRequest request, Done done) {
     response.results[i].partition = plan.partition_of[i];
     if (plan.errors[i]) Fail(&response.results[i], std::move(*plan.errors[i]));
   }
-  const bool wait_for_durability = false;
+  const bool wait_for_durability = request.acks != Acks::kNone;
   const uint64_t id = next_id_++;
   size_t waiting = 0;
   for (const auto& [partition_id, indices] : plan.groups) {
@@ -103,7 +103,8 @@ bool Producer::AppendGroup(Partition& partition, ProduceRequest* request,
   CHECK(!indices.empty());
   Status serviceable = partition.Serviceable();
   if (!serviceable.ok()) {
-    for (size_t i : indices) Fail(&response->results[i], broker_error::PartitionUnavailable(serviceable));
+    for (size_t i : indices)
+      Fail(&response->results[i], broker_error::PartitionUnavailable(serviceable));
     return false;
   }
   std::vector<RecordInput> records;
@@ -127,7 +128,8 @@ bool Producer::AppendGroup(Partition& partition, ProduceRequest* request,
     ProduceResult& result = response->results[indices[k]];
     result.partition = partition.id();
     result.offset = appended->base_offset + static_cast<int64_t>(k);
-    result.timestamp_ms = request->messages[indices[k]].timestamp_ms.value_or(appended->timestamp_ms);
+    result.timestamp_ms =
+        request->messages[indices[k]].timestamp_ms.value_or(appended->timestamp_ms);
   }
   metrics_.produce_messages += indices.size();
   metrics_.produce_bytes += bytes;

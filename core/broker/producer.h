@@ -30,8 +30,8 @@ namespace gafka {
 
 // Where each message of a request goes, or why it cannot be appended.
 struct ProducePlan {
-  std::vector<PartitionId> partition_of;         // per message (meaningless when errored)
-  std::vector<std::optional<ApiError>> errors;   // per message
+  std::vector<PartitionId> partition_of;          // per message (meaningless when errored)
+  std::vector<std::optional<ApiError>> errors;    // per message
   std::map<int32_t, std::vector<size_t>> groups;  // partition -> message indices, request order
 };
 

@@ -80,8 +80,8 @@ Result<std::unique_ptr<Partition>> TopicManager::OpenPartition(const TopicInfo& 
   if (!log.ok()) {
     return Status(log.status().code(), "opening " + dir + ": " + log.status().message());
   }
-  auto partition = std::make_unique<Partition>(info.name, id, std::move(dir),
-                                               std::move(log).value(), listener_);
+  auto partition =
+      std::make_unique<Partition>(info.name, id, std::move(dir), std::move(log).value(), listener_);
   CHECK(partition->pending_syncs() == 0);
   return partition;
 }
@@ -229,7 +229,8 @@ void TopicManager::Reap() {
   }
   if (removed) {
     Status status = env_.disk.SyncDir(data_dir_);
-    if (!status.ok()) env_.logger.Log(LogLevel::kWarn, "SyncDir " + data_dir_ + ": " + status.ToString());
+    if (!status.ok())
+      env_.logger.Log(LogLevel::kWarn, "SyncDir " + data_dir_ + ": " + status.ToString());
   }
 }
 

@@ -30,9 +30,9 @@ int64_t Pick(const std::optional<int64_t>& override_value, int64_t request_value
 
 Status ValidateTopicConfig(const TopicConfig& config, const ApiLimits& limits) {
   if (config.max_message_bytes < 1 || config.max_message_bytes > limits.max_message_bytes) {
-    return InvalidArgument("max_message_bytes must be in [1, " +
-                               std::to_string(limits.max_message_bytes) + "]",
-                           kBadValueDetail);
+    return InvalidArgument(
+        "max_message_bytes must be in [1, " + std::to_string(limits.max_message_bytes) + "]",
+        kBadValueDetail);
   }
   if (config.segment_bytes < 1) {
     return InvalidArgument("segment_bytes must be positive", kBadValueDetail);
@@ -60,7 +60,8 @@ json TopicToJson(const TopicInfo& topic) {
 Status GetInt(const json& object, const char* field, int64_t* out) {
   auto it = object.find(field);
   if (it == object.end() || !it->is_number_integer()) {
-    return Corruption(std::string("topic registry: field '") + field + "' missing or not an integer");
+    return Corruption(std::string("topic registry: field '") + field +
+                      "' missing or not an integer");
   }
   *out = it->get<int64_t>();
   return Status::Ok();
@@ -122,11 +123,10 @@ Status ValidateNewTopic(const TopicInfo& topic, const ApiLimits& limits) {
         "partitions must be in [1, " + std::to_string(limits.max_partitions) + "]",
         kBadPartitionDetail);
   }
-  if (topic.replication_factor < 1 ||
-      topic.replication_factor > limits.max_replication_factor) {
-    return InvalidArgument("replication_factor must be in [1, " +
-                               std::to_string(limits.max_replication_factor) + "]",
-                           kBadValueDetail);
+  if (topic.replication_factor < 1 || topic.replication_factor > limits.max_replication_factor) {
+    return InvalidArgument(
+        "replication_factor must be in [1, " + std::to_string(limits.max_replication_factor) + "]",
+        kBadValueDetail);
   }
   return ValidateTopicConfig(topic.config, limits);
 }

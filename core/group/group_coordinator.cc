@@ -55,6 +55,10 @@ GroupCoordinator::~GroupCoordinator() {
 Result<std::unique_ptr<GroupCoordinator>> GroupCoordinator::Open(Env& env, GroupConfig config,
                                                                  TopicView& topics) {
   GAFKA_ASSIGN_OR_RETURN(std::unique_ptr<OffsetStore> store, OffsetStore::Open(env, config));
+  if (store->boot() > kMaxBoot) {
+    return Unavailable("group generations exhausted: " + config.offsets_dir + "/BOOT is at " +
+                       std::to_string(store->boot()));
+  }
   return std::unique_ptr<GroupCoordinator>(
       new GroupCoordinator(env, std::move(config), topics, std::move(store)));
 }
@@ -234,8 +238,12 @@ Result<MemberView> GroupCoordinator::Join(const std::string& group_id,
                            " is outside " + std::to_string(config_.session_timeout_ms_min) + ".." +
                            std::to_string(config_.session_timeout_ms_max));
   }
-  Group& group = groups_[group_id];
-  group.id = group_id;
+  auto [it, created] = groups_.try_emplace(group_id);
+  Group& group = it->second;
+  if (created) {
+    group.id = group_id;
+    group.generation = GenerationBase(store_->boot());
+  }
   bool joined = false;
   GAFKA_ASSIGN_OR_RETURN(Member * member, AddOrTouch(group, consumer_id, options, &joined));
   return Answer(group, *member, joined);
@@ -285,9 +293,33 @@ std::map<std::string, int32_t> GroupCoordinator::CurrentCounts(const Group& grou
   return counts;
 }
 
+// Generations are (boot << 16) + n: a restart starts every group above any
+// generation handed out before it, so "one owner per partition per
+// generation" holds across restarts too. A group that runs out of n within
+// one boot takes a new boot number (a synchronous durable write).
+Generation GroupCoordinator::GenerationBase(uint64_t boot) {
+  CHECK(boot <= kMaxBoot);
+  return Generation(static_cast<int32_t>(boot << kGenerationBits));
+}
+
+Generation GroupCoordinator::NextGeneration(const Group& group) {
+  const int32_t g = group.generation.value();
+  if ((g & kGenerationMask) != kGenerationMask) return Generation(g + 1);
+  Result<uint64_t> boot = store_->boot() < kMaxBoot ? store_->AdvanceBoot()
+                                                     : Result<uint64_t>(Unavailable("no boot left"));
+  if (!boot.ok()) {
+    // Overflowing into the next boot's range may repeat a generation after
+    // a restart; better than stopping the group. Logged loudly.
+    env_.logger.Log(LogLevel::kError, "group " + group.id + ": cannot advance the boot counter: " +
+                                          boot.status().ToString());
+    return Generation(g + 1);
+  }
+  return Generation(GenerationBase(*boot).value() + 1);
+}
+
 // A new generation, and its assignment, at once.
 void GroupCoordinator::Rebalance(Group& group, const std::string& why) {
-  group.generation = Generation(group.generation.value() + 1);
+  group.generation = NextGeneration(group);
   AssignmentInput input;
   input.partition_counts = CurrentCounts(group);
   for (const auto& [id, member] : group.members) {

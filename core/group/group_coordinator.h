@@ -7,7 +7,10 @@
 // a subscription or partition-count change, a forced reset) bumps the
 // group's generation and recomputes the whole assignment at once with the
 // configured assignor. Within a generation each partition has at most one
-// owner. A member is alive while it talks to the coordinator: join,
+// owner. Generations increase across restarts (boot << 16, then +1 per
+// rebalance; the boot count is durable): a generation number is never
+// reused for another assignment. Memberships themselves are not durable:
+// after a restart members get 404 and join again. A member is alive while it talks to the coordinator: join,
 // heartbeat, poll and commit all extend its session; a member with a poll in
 // flight never expires (EndPoll extends it); otherwise it expires
 // session_timeout_ms after it was last heard from, by a Clock timer.
@@ -252,6 +255,8 @@ class GroupCoordinator {
   // responses and tests); nullopt when it is not a member.
   std::optional<MemberView> FindMember(const std::string& group_id,
                                        const std::string& consumer_id) const;
+  // Compacts the offsets log now (admin and tests; it also happens by itself).
+  Status CompactOffsetsNow() { return store_->CompactNow(); }
   // For tests and metrics.
   std::optional<Generation> generation(const std::string& group_id) const;
   const OffsetStore& offsets() const { return *store_; }
@@ -292,6 +297,12 @@ class GroupCoordinator {
 
   GroupCoordinator(Env& env, GroupConfig config, TopicView& topics,
                    std::unique_ptr<OffsetStore> store);
+
+  static constexpr int kGenerationBits = 16;
+  static constexpr int32_t kGenerationMask = (1 << kGenerationBits) - 1;
+  static constexpr uint64_t kMaxBoot = (uint64_t{1} << (31 - kGenerationBits)) - 1;
+  static Generation GenerationBase(uint64_t boot);
+  Generation NextGeneration(const Group& group);
 
   // group_coordinator.cc: membership and polls
   Status CheckIds(const std::string& group_id, const std::string& consumer_id) const;

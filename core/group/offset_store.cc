@@ -20,7 +20,8 @@ namespace {
 constexpr size_t kReplayMaxRecords = 4096;
 constexpr size_t kReplayMaxBytes = 4u << 20;
 constexpr char kCurrentName[] = "CURRENT";
-constexpr char kCurrentTempName[] = "CURRENT.tmp";
+constexpr char kBootName[] = "BOOT";
+constexpr char kTempSuffix[] = ".tmp";
 
 // Creates `dir` and makes every new entry on its path durable (the Disk's
 // root included), as the broker does for its data directory.
@@ -58,6 +59,10 @@ Status OffsetStore::Recover() {
   GAFKA_RETURN_IF_ERROR(RemoveLeftovers(number));
   GAFKA_ASSIGN_OR_RETURN(active_, OpenLog(number));
   GAFKA_RETURN_IF_ERROR(Replay(*active_->log));
+  GAFKA_ASSIGN_OR_RETURN(std::optional<uint64_t> last_boot,
+                         ReadCounter(kBootName, offset_format::kBootMagic));
+  boot_ = last_boot ? *last_boot + 1 : 0;
+  GAFKA_RETURN_IF_ERROR(WriteCounter(kBootName, offset_format::kBootMagic, boot_));
   env_.logger.Log(LogLevel::kInfo, "offsets store " + dir_ + ": " +
                                        std::to_string(entries_.size()) + " committed offsets from " +
                                        std::to_string(log_records()) + " records of " +
@@ -66,48 +71,66 @@ Status OffsetStore::Recover() {
 }
 
 Result<uint64_t> OffsetStore::ReadOrCreateCurrent() {
-  const std::string path = dir_ + "/" + kCurrentName;
-  if (!env_.disk.Exists(path)) {
-    // A missing CURRENT next to logs means someone removed it: refuse to
-    // guess which log holds the offsets.
-    GAFKA_ASSIGN_OR_RETURN(std::vector<std::string> names, env_.disk.List(dir_));
-    for (const std::string& name : names) {
-      if (offset_format::ParseLogDirName(name)) {
-        return Corruption(path + " is missing but " + name + " exists; restore CURRENT");
-      }
-    }
-    GAFKA_RETURN_IF_ERROR(WriteCurrent(1));
-    return uint64_t{1};
+  GAFKA_ASSIGN_OR_RETURN(std::optional<uint64_t> number,
+                         ReadCounter(kCurrentName, offset_format::kCurrentMagic));
+  if (number) {
+    if (*number == 0) return Corruption(dir_ + "/" + kCurrentName + " names log 0");
+    return *number;
   }
-  GAFKA_ASSIGN_OR_RETURN(std::unique_ptr<File> file, env_.disk.Open(path, OpenMode::kOpenExisting));
-  std::string bytes;
-  GAFKA_RETURN_IF_ERROR(file->Read(0, offset_format::kCurrentSize + 1, &bytes));
-  Result<uint64_t> number = offset_format::DecodeCurrent(bytes);
-  if (!number.ok()) return Corruption(path + ": " + number.status().message());
-  return number;
+  // A missing CURRENT next to logs means someone removed it: refuse to
+  // guess which log holds the offsets.
+  GAFKA_ASSIGN_OR_RETURN(std::vector<std::string> names, env_.disk.List(dir_));
+  for (const std::string& name : names) {
+    if (offset_format::ParseLogDirName(name)) {
+      return Corruption(dir_ + "/" + kCurrentName + " is missing but " + name +
+                        " exists; restore CURRENT");
+    }
+  }
+  GAFKA_RETURN_IF_ERROR(WriteCurrent(1));
+  return uint64_t{1};
 }
 
-// Write a temporary file, make it durable, rename it over CURRENT, make the
-// rename durable: CURRENT is always either the old or the new whole record.
-Status OffsetStore::WriteCurrent(uint64_t number) {
-  const std::string temp = dir_ + "/" + kCurrentTempName;
+Result<std::optional<uint64_t>> OffsetStore::ReadCounter(const std::string& name, uint32_t magic) {
+  const std::string path = dir_ + "/" + name;
+  if (!env_.disk.Exists(path)) return std::optional<uint64_t>();
+  GAFKA_ASSIGN_OR_RETURN(std::unique_ptr<File> file, env_.disk.Open(path, OpenMode::kOpenExisting));
+  std::string bytes;
+  GAFKA_RETURN_IF_ERROR(file->Read(0, offset_format::kCounterSize + 1, &bytes));
+  Result<uint64_t> value = offset_format::DecodeCounter(magic, bytes);
+  if (!value.ok()) return Corruption(path + " " + value.status().message());
+  return std::optional<uint64_t>(*value);
+}
+
+// Write a temporary file, make it durable, rename it over the counter, make
+// the rename durable: the file is always either the old or the new record.
+Status OffsetStore::WriteCounter(const std::string& name, uint32_t magic, uint64_t value) {
+  const std::string temp = dir_ + "/" + name + kTempSuffix;
   {
     GAFKA_ASSIGN_OR_RETURN(std::unique_ptr<File> file, env_.disk.Open(temp, OpenMode::kTruncate));
-    GAFKA_RETURN_IF_ERROR(file->Append(offset_format::EncodeCurrent(number)));
+    GAFKA_RETURN_IF_ERROR(file->Append(offset_format::EncodeCounter(magic, value)));
     GAFKA_RETURN_IF_ERROR(file->SyncNow());
   }
-  GAFKA_RETURN_IF_ERROR(env_.disk.Rename(temp, dir_ + "/" + kCurrentName));
+  GAFKA_RETURN_IF_ERROR(env_.disk.Rename(temp, dir_ + "/" + name));
   return env_.disk.SyncDir(dir_);
 }
 
+Status OffsetStore::WriteCurrent(uint64_t number) {
+  return WriteCounter(kCurrentName, offset_format::kCurrentMagic, number);
+}
+
+Result<uint64_t> OffsetStore::AdvanceBoot() {
+  GAFKA_RETURN_IF_ERROR(WriteCounter(kBootName, offset_format::kBootMagic, boot_ + 1));
+  return ++boot_;
+}
+
 // Removes logs other than `keep_number` (an interrupted compaction's new
-// log, or an old log whose removal a crash interrupted) and a stray temp file.
+// log, or an old log whose removal a crash interrupted) and stray temp files.
 Status OffsetStore::RemoveLeftovers(uint64_t keep_number) {
   GAFKA_ASSIGN_OR_RETURN(std::vector<std::string> names, env_.disk.List(dir_));
   for (const std::string& name : names) {
     const std::optional<uint64_t> number = offset_format::ParseLogDirName(name);
     if (number && *number != keep_number) RemoveLogDir(dir_ + "/" + name);
-    if (name == kCurrentTempName) {
+    if (name.size() > 4 && name.ends_with(kTempSuffix)) {
       Status s = env_.disk.Remove(dir_ + "/" + name);
       if (!s.ok()) env_.logger.Log(LogLevel::kWarn, "offsets store: " + s.ToString());
     }

@@ -86,6 +86,12 @@ class OffsetStore {
   // itself when the log has grown, see GroupConfig).
   Status CompactNow();
 
+  // Coordinator starts, counted durably in <dir>/BOOT: Open counts one
+  // (the first start is boot 0); AdvanceBoot another, synchronously. Group
+  // generations are based on it, so they keep increasing across restarts.
+  uint64_t boot() const { return boot_; }
+  Result<uint64_t> AdvanceBoot();
+
   // Ok, or why the store refuses writes.
   const Status& failed() const { return failed_; }
   int64_t log_records() const;  // records in the active log
@@ -117,6 +123,9 @@ class OffsetStore {
   OffsetStore(Env& env, const GroupConfig& config);
   Status Recover();
   Result<uint64_t> ReadOrCreateCurrent();
+  // The value of counter file `name`, nullopt when absent.
+  Result<std::optional<uint64_t>> ReadCounter(const std::string& name, uint32_t magic);
+  Status WriteCounter(const std::string& name, uint32_t magic, uint64_t value);
   Status WriteCurrent(uint64_t number);
   Status RemoveLeftovers(uint64_t keep_number);
   void RemoveLogDir(const std::string& path);
@@ -139,6 +148,7 @@ class OffsetStore {
   bool compacting_ = false;
   uint64_t compactions_ = 0;
   TimerId retire_timer_ = kNoTimer;
+  uint64_t boot_ = 0;
   Status failed_;
 };
 

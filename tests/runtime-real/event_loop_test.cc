@@ -43,8 +43,8 @@ TEST(EventLoop, CancelledTimerNeverFires) {
   EXPECT_NE(id, kNoTimer);
   loop.After(30, [&] { later_fired = true; });
   loop.Cancel(id);
-  loop.Cancel(id);       // twice: a no-op
-  loop.Cancel(123456);   // never set: a no-op
+  loop.Cancel(id);      // twice: a no-op
+  loop.Cancel(123456);  // never set: a no-op
   ASSERT_TRUE(loop.RunUntil([&] { return later_fired; }, kDeadlineMs));
   EXPECT_FALSE(cancelled_fired);
 }

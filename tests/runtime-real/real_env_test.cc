@@ -57,9 +57,8 @@ TEST(SpdlogLogger, UnopenableFileIsAnIoError) {
 
 TEST(RealEnv, CreatesTheDataDirectoryAndWiresTheEnv) {
   TempDir dir;
-  auto env = RealEnv::Create({.data_dir = dir.path() + "/data/node-1",
-                              .seed = 7,
-                              .log = {.to_stderr = false}});
+  auto env = RealEnv::Create(
+      {.data_dir = dir.path() + "/data/node-1", .seed = 7, .log = {.to_stderr = false}});
   ASSERT_TRUE(env.ok()) << env.status().ToString();
   Env& e = (*env)->env();
   EXPECT_TRUE(e.disk.Exists(""));

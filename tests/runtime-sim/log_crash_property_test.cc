@@ -32,7 +32,6 @@ namespace gafka::sim {
 namespace {
 
 constexpr int kDefaultCases = 1000;
-long g_stats[8];
 const char kLogDir[] = "topic-0";
 
 // ---------------------------------------------------------------------------
@@ -363,9 +362,6 @@ class Harness {
       RC_ASSERT(served[i] == model_[i]);
     }
     // What recovery found is on disk after the reboot, hence durable now.
-    g_stats[0]++; if (served.size() < model_.size()) g_stats[1]++; if (served.size() > acked_end) g_stats[2]++;
-    g_stats[3] += disk_.stats().torn_tails; g_stats[4] += log_->recovery_report().bytes_cut > 0; g_stats[5] += log_->segment_count() > 1; g_stats[6] += served.size();
-    g_stats[7] += disk_.stats().lost_dir_changes > 0;
     model_.resize(served.size());
     book_.acked.assign(served.size(), true);
     epoch_ = epoch_ + 1;
@@ -405,7 +401,6 @@ TEST(PartitionLogCrashProperty, AckedRecordsSurviveCrashesAndNothingIsInvented) 
   rc::detail::TestListenerAdapter listener;
   const auto result = rc::detail::checkProperty(rc::detail::toProperty(RunScenario), metadata,
                                                 params, listener, config.reproduce);
-  for (long v : g_stats) fprintf(stderr, "%ld ", v);
   if (result.is<rc::detail::SuccessResult>()) {
     EXPECT_GE(result.get<rc::detail::SuccessResult>().numSuccess, params.maxSuccess);
     return;

@@ -6,13 +6,12 @@
 // very last line of stdout one JSON object (scripts read it with `tail -1`).
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
 namespace gafka::bench {
 

@@ -138,7 +138,8 @@ Result<RawFigures> RunRaw(const std::string& path, size_t bytes_per_sync, double
 
 int Run(const Options& options) {
   if (options.batch < 1 || options.size < 0 || options.seconds <= 0 || options.inflight < 1) {
-    std::fprintf(stderr, "log-append: need --batch >= 1, --size >= 0, --seconds > 0, --inflight >= 1\n");
+    std::fprintf(stderr,
+                 "log-append: need --batch >= 1, --size >= 0, --seconds > 0, --inflight >= 1\n");
     return 2;
   }
   WorkDir work(options.dir, "log-append");

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,7 +52,8 @@ Status Build(real::RealEnv& env, PartitionLog& log, const Options& options,
              const std::function<void()>& on_reached, const std::function<bool()>& keep_going) {
   std::vector<RecordInput> batch(static_cast<size_t>(options.batch));
   for (size_t i = 0; i < batch.size(); ++i) {
-    batch[i].value = std::string(static_cast<size_t>(options.size), static_cast<char>('a' + i % 26));
+    batch[i].value =
+        std::string(static_cast<size_t>(options.size), static_cast<char>('a' + i % 26));
   }
   Status failure;
   int outstanding = 0;
@@ -86,8 +88,7 @@ Status Build(real::RealEnv& env, PartitionLog& log, const Options& options,
 
 // The child of --crash kill: builds, reports 'R' on `ready_fd`, and appends
 // until the parent kills it. Never returns.
-[[noreturn]] void ChildBuildForever(const std::string& root, const Options& options,
-                                    int ready_fd) {
+[[noreturn]] void ChildBuildForever(const std::string& root, const Options& options, int ready_fd) {
   auto fail = [ready_fd](const Status& status) {
     std::fprintf(stderr, "log-recover (child): %s\n", status.ToString().c_str());
     (void)!::write(ready_fd, "E", 1);
@@ -98,8 +99,7 @@ Status Build(real::RealEnv& env, PartitionLog& log, const Options& options,
   auto log = PartitionLog::Open((*env)->env(), kLogDir, MakeConfig(options));
   if (!log.ok()) fail(log.status());
   Status built = Build(
-      **env, **log, options, [ready_fd] { (void)!::write(ready_fd, "R", 1); },
-      [] { return true; });
+      **env, **log, options, [ready_fd] { (void)!::write(ready_fd, "R", 1); }, [] { return true; });
   fail(built.ok() ? Internal("build returned without being killed") : built);
   ::_exit(1);  // not reached: fail() exits
 }
@@ -110,9 +110,13 @@ Status BuildAndKill(const std::string& root, const Options& options) {
   int fds[2];
   if (::pipe(fds) != 0) return IoError(std::string("pipe: ") + std::strerror(errno));
   std::fflush(stdout);
+  const pid_t parent = ::getpid();
   const pid_t child = ::fork();
   if (child < 0) return IoError(std::string("fork: ") + std::strerror(errno));
   if (child == 0) {
+    // Should the parent die first, do not go on filling the disk.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(1);
     ::close(fds[0]);
     ChildBuildForever(root, options, fds[1]);
   }
@@ -139,7 +143,8 @@ Status BuildAndKill(const std::string& root, const Options& options) {
 Status BuildAndDrop(real::RealEnv& env, const Options& options) {
   GAFKA_ASSIGN_OR_RETURN(std::unique_ptr<PartitionLog> log,
                          PartitionLog::Open(env.env(), kLogDir, MakeConfig(options)));
-  GAFKA_RETURN_IF_ERROR(Build(env, *log, options, [] {}, [] { return false; }));
+  GAFKA_RETURN_IF_ERROR(Build(
+      env, *log, options, [] {}, [] { return false; }));
   std::vector<RecordInput> extra(static_cast<size_t>(options.batch));
   for (RecordInput& r : extra) r.value = std::string(static_cast<size_t>(options.size), 'x');
   for (int i = 0; i < 3; ++i) {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cinttypes>
+#include <ctime>
 
 namespace gafka::sim_tool {
 namespace {
@@ -21,6 +22,7 @@ std::string Fixed(double v, int digits) {
 struct Timed {
   sim::RunResult result;
   double wall_seconds = 0;
+  double cpu_seconds = 0;  // this process's CPU time: the speed without other load
 };
 
 Timed RunOnce(const sim::SimOptions& options, const RunFlags& flags) {
@@ -29,11 +31,13 @@ Timed RunOnce(const sim::SimOptions& options, const RunFlags& flags) {
   settings.echo_broker_log = flags.broker_log;
   settings.tail_lines = flags.tail_lines;
   const auto start = std::chrono::steady_clock::now();
+  const std::clock_t cpu_start = std::clock();
   sim::Simulation simulation(options, settings);
   Timed timed;
   timed.result = simulation.Run();
   timed.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  timed.cpu_seconds = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
   return timed;
 }
 
@@ -74,11 +78,14 @@ SeedOutcome RunSeed(const sim::Scenario& scenario, uint64_t seed, const Invocati
   outcome.trace_hash = r.trace_hash;
   outcome.sim_ms = r.sim_ms;
   outcome.wall_seconds = first.wall_seconds;
+  outcome.cpu_seconds = first.cpu_seconds;
   const double speed = first.wall_seconds > 0 ? (r.sim_ms / 1000.0) / first.wall_seconds : 0;
+  const double cpu_speed = first.cpu_seconds > 0 ? (r.sim_ms / 1000.0) / first.cpu_seconds : 0;
   std::string line = std::string(outcome.passed ? "PASS" : "FAIL") +
                      " seed=" + invocation.seed_text + " hash=" + Hex(r.trace_hash) +
                      " sim=" + Fixed(r.sim_ms / 1000.0, 1) + "s wall=" +
-                     Fixed(first.wall_seconds, 2) + "s speed=" + Fixed(speed, 0) +
+ Fixed(first.wall_seconds, 2) + "s cpu=" + Fixed(first.cpu_seconds, 2) +
+                     "s speed=" + Fixed(speed, 0) + "x cpu_speed=" + Fixed(cpu_speed, 0) +
                      "x events=" + std::to_string(r.sim_events) + " " + r.Summary() +
                      (options.canary ? " CANARY" : "");
   outcome.report += line + "\n";

@@ -25,6 +25,7 @@ struct SeedOutcome {
   uint64_t trace_hash = 0;
   Millis sim_ms = 0;
   double wall_seconds = 0;
+  double cpu_seconds = 0;
   std::string report;  // human-readable, multi-line
 };
 

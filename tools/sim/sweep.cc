@@ -30,6 +30,7 @@ struct Child {
 struct Done {
   bool passed = false;
   double sim_seconds = 0;
+  double cpu_seconds = 0;
   std::string report;
 };
 
@@ -55,7 +56,9 @@ void WriteAll(int fd, const std::string& text) {
   std::fflush(stdout);
   std::fflush(stderr);
   WriteAll(fd, "#R " + std::string(outcome.passed ? "1 " : "0 ") +
-                   std::to_string(outcome.sim_ms) + "\n" + outcome.report);
+                   std::to_string(outcome.sim_ms) + " " +
+                   std::to_string(static_cast<int64_t>(outcome.cpu_seconds * 1000)) + "\n" +
+                   outcome.report);
   _exit(outcome.passed ? 0 : 1);
 }
 
@@ -63,11 +66,13 @@ Done Interpret(const Child& child, int status, const SweepConfig& config, uint64
   Done done;
   const std::string& out = child.output;
   int passed = 0;
-  long long sim_ms = 0;
-  if (WIFEXITED(status) && std::sscanf(out.c_str(), "#R %d %lld", &passed, &sim_ms) == 2) {
+  long long sim_ms = 0, cpu_ms = 0;
+  if (WIFEXITED(status) &&
+      std::sscanf(out.c_str(), "#R %d %lld %lld", &passed, &sim_ms, &cpu_ms) == 3) {
     const size_t newline = out.find('\n');
     done.passed = passed == 1 && WEXITSTATUS(status) == 0;
     done.sim_seconds = static_cast<double>(sim_ms) / 1000.0;
+    done.cpu_seconds = static_cast<double>(cpu_ms) / 1000.0;
     done.report = newline == std::string::npos ? "" : out.substr(newline + 1);
     return done;
   }
@@ -127,7 +132,7 @@ int Sweep(const sim::Scenario& scenario, const SweepConfig& config) {
   std::vector<Child> running;
   std::map<size_t, Done> finished;  // waiting to be printed in seed order
   size_t next_spawn = 0, next_print = 0, passed = 0;
-  double sim_seconds = 0;
+  double sim_seconds = 0, cpu_seconds = 0;
   std::vector<uint64_t> failed_seeds;
   std::printf("sweep %s: %zu seeds (shard %s), %d jobs\n", scenario.name.c_str(),
               config.seeds.size(), config.shard_text.c_str(), config.jobs);
@@ -168,6 +173,7 @@ int Sweep(const sim::Scenario& scenario, const SweepConfig& config) {
     while (finished.count(next_print)) {
       Done& done = finished[next_print];
       sim_seconds += done.sim_seconds;
+      cpu_seconds += done.cpu_seconds;
       if (done.passed) {
         ++passed;
         const size_t newline = done.report.find('\n');
@@ -184,12 +190,13 @@ int Sweep(const sim::Scenario& scenario, const SweepConfig& config) {
   const double wall = std::chrono::duration<double>(Clock::now() - start).count();
   const size_t total = config.seeds.size();
   const double per_minute = wall > 0 ? static_cast<double>(total) * 60.0 / wall : 0;
-  std::printf("summary %s: %zu seeds, %zu passed, %zu failed; wall %ss, %s seeds/min (%s per job), "
-              "simulated %ss (%sx per job)\n",
+  const double per_cpu_minute = cpu_seconds > 0 ? static_cast<double>(total) * 60 / cpu_seconds : 0;
+  std::printf("summary %s: %zu seeds, %zu passed, %zu failed; wall %ss with %d jobs: %s seeds/min; "
+              "cpu %ss: %s seeds/min per core; simulated %ss: %sx per core\n",
               scenario.name.c_str(), total, passed, failed_seeds.size(), Fixed(wall, 1).c_str(),
-              Fixed(per_minute, 1).c_str(), Fixed(per_minute / config.jobs, 1).c_str(),
-              Fixed(sim_seconds, 0).c_str(),
-              Fixed(wall > 0 ? sim_seconds / wall / config.jobs : 0, 0).c_str());
+              config.jobs, Fixed(per_minute, 1).c_str(), Fixed(cpu_seconds, 1).c_str(),
+              Fixed(per_cpu_minute, 1).c_str(), Fixed(sim_seconds, 0).c_str(),
+              Fixed(cpu_seconds > 0 ? sim_seconds / cpu_seconds : 0, 0).c_str());
   if (!failed_seeds.empty()) {
     std::printf("failed seeds:");
     for (uint64_t seed : failed_seeds) std::printf(" %" PRIu64, seed);

@@ -32,7 +32,7 @@ class BrokerFetch : public ::testing::Test {
 TEST_F(BrokerFetch, ExplicitOffsetReadsFromThere) {
   ProduceValues(5);
   auto response = As<FetchResponse>(h_.Call(h_.FetchAt("t", 0, 2)));
-  EXPECT_EQ(Values(response), (std::vector<std::string>{"m2", "m3", "m4"}));
+  ASSERT_EQ(Values(response), (std::vector<std::string>{"m2", "m3", "m4"}));
   EXPECT_EQ(response.records[0].record.offset, Offset(2));
   EXPECT_EQ(response.next_offset, Offset(5));
   EXPECT_EQ(response.high_watermark, Offset(5));
@@ -53,7 +53,7 @@ TEST_F(BrokerFetch, EarliestAndLatest) {
   EXPECT_FALSE(poll->has_value());
   As<ProduceResponse>(h_.Call(h_.ProduceOne("t", std::nullopt, "new", Acks::kLeader, 0)));
   auto woken = As<FetchResponse>(h_.Wait(poll));
-  EXPECT_EQ(Values(woken), std::vector<std::string>{"new"});
+  ASSERT_EQ(Values(woken), std::vector<std::string>{"new"});
   EXPECT_EQ(woken.records[0].record.offset, Offset(3));
 }
 
@@ -84,7 +84,8 @@ TEST_F(BrokerFetch, MaxCountLimitsRecords) {
 
 TEST_F(BrokerFetch, ByteBudgetLimitsRecordsButServesAtLeastOne) {
   std::vector<ProduceMessage> batch;
-  for (int i = 0; i < 10; ++i) batch.push_back(h_.Message(std::nullopt, std::string(100, 'a' + i), 0));
+  for (int i = 0; i < 10; ++i)
+    batch.push_back(h_.Message(std::nullopt, std::string(100, 'a' + i), 0));
   As<ProduceResponse>(h_.Call(h_.ProduceBatch("t", batch)));
   Record sample;
   sample.value = std::string(100, 'a');

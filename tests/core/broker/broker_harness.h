@@ -29,7 +29,9 @@ inline sim::DiskFaults QuietDisk() {
 class BrokerHarness {
  public:
   explicit BrokerHarness(uint64_t seed = 1, sim::DiskFaults faults = QuietDisk())
-      : disk_(clock_, seed, faults), random_(seed), env_{clock_, disk_, random_, logger_, buggify_} {
+      : disk_(clock_, seed, faults),
+        random_(seed),
+        env_{clock_, disk_, random_, logger_, buggify_} {
     config_.data_dir = "broker-1";
     config_.retention_check_interval_ms = 0;  // tests that want it turn it on
   }
@@ -169,6 +171,17 @@ const T& As(const ApiResponse& response) {
     return kEmpty;
   }
   return *value;
+}
+
+// The one result of a single-message produce (a default one, and a test
+// failure, if the response is anything else).
+inline ProduceResult Only(const ApiResponse& response) {
+  const auto& produced = As<ProduceResponse>(response);
+  if (produced.results.size() != 1) {
+    ADD_FAILURE() << "expected one produce result, got " << produced.results.size();
+    return ProduceResult{};
+  }
+  return produced.results[0];
 }
 
 inline int ErrorCode(const ApiResponse& response) {

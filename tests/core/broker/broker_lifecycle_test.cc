@@ -29,7 +29,8 @@ TEST(BrokerFailures, CorruptionInOnePartitionLeavesTheOthersServing) {
   As<TopicResponse>(h.CreateTopic("t", 2));
   for (int p = 0; p < 2; ++p) {
     std::vector<ProduceMessage> batch;
-    for (int i = 0; i < 3; ++i) batch.push_back(h.Message(std::nullopt, std::string(20, 'a' + i), p));
+    for (int i = 0; i < 3; ++i)
+      batch.push_back(h.Message(std::nullopt, std::string(20, 'a' + i), p));
     As<ProduceResponse>(h.Call(h.ProduceBatch("t", batch)));
   }
   h.Close();
@@ -52,10 +53,7 @@ TEST(BrokerFailures, CorruptionInOnePartitionLeavesTheOthersServing) {
 
   // Partition 1 serves as before.
   EXPECT_EQ(As<FetchResponse>(h.Call(h.FetchAt("t", 1, 0))).records.size(), 3u);
-  EXPECT_EQ(As<ProduceResponse>(h.Call(h.ProduceOne("t", std::nullopt, "y", Acks::kLeader, 1)))
-                .results[0]
-                .offset,
-            Offset(3));
+  EXPECT_EQ(Only(h.Call(h.ProduceOne("t", std::nullopt, "y", Acks::kLeader, 1))).offset, Offset(3));
   auto described = As<TopicResponse>(h.Call(DescribeTopicRequest{"t"}));
   EXPECT_NE(described.topic.partition_info[0].status, "ok");
   EXPECT_EQ(described.topic.partition_info[1].status, "ok");
@@ -87,11 +85,12 @@ TEST(BrokerShutdown, CompletesWaitersThenWaitsForPendingSyncs) {
   h.clock().RunUntilCondition([&] { return down; }, 1000);
   ASSERT_TRUE(down);
   ASSERT_TRUE(produce->has_value());
-  EXPECT_EQ(As<ProduceResponse>(**produce).results[0].offset, Offset(0));
+  EXPECT_EQ(Only(**produce).offset, Offset(0));
   EXPECT_FALSE(h.is_open());
   // The acked message is there after a restart.
   h.OpenOrDie();
-  EXPECT_EQ(Values(As<FetchResponse>(h.Call(h.FetchAt("t", 0, 0)))), std::vector<std::string>{"last"});
+  EXPECT_EQ(Values(As<FetchResponse>(h.Call(h.FetchAt("t", 0, 0)))),
+            std::vector<std::string>{"last"});
 }
 
 TEST(BrokerShutdown, IdleBrokerShutsDownOnItsOwnTask) {
@@ -125,11 +124,14 @@ void RunCrashScenario(uint64_t seed) {
         if (rng.Chance(0.7)) key = "key-" + std::to_string(rng.Uniform(20));
         batch.push_back(h.Message(key, "value-" + std::to_string(sequence++)));
       }
-      ProduceRequest request = h.ProduceBatch("c", batch, rng.Chance(0.2) ? Acks::kNone : Acks::kLeader);
+      ProduceRequest request =
+          h.ProduceBatch("c", batch, rng.Chance(0.2) ? Acks::kNone : Acks::kLeader);
       const bool counts_as_ack = request.acks != Acks::kNone;
       h.broker().Execute(request, [&acked, batch, counts_as_ack](ApiResponse response) {
         if (!counts_as_ack) return;
-        const auto& produced = std::get<ProduceResponse>(response);
+        const auto* produced_or_null = std::get_if<ProduceResponse>(&response);
+        ASSERT_NE(produced_or_null, nullptr) << "error " << ErrorCode(response);
+        const ProduceResponse& produced = *produced_or_null;
         for (size_t i = 0; i < produced.results.size(); ++i) {
           const ProduceResult& result = produced.results[i];
           if (result.error) continue;
@@ -152,8 +154,8 @@ void RunCrashScenario(uint64_t seed) {
       for (const auto& [where, value] : acked) {
         if (where.first != p) continue;
         auto it = present.find(where.second);
-        ASSERT_NE(it, present.end()) << "seed " << seed << ": acked " << value << " lost at " << p
-                                     << "/" << where.second;
+        ASSERT_NE(it, present.end())
+            << "seed " << seed << ": acked " << value << " lost at " << p << "/" << where.second;
         EXPECT_EQ(it->second, value) << "seed " << seed;
       }
     }
@@ -230,7 +232,8 @@ TEST(BrokerViews, MetricsCountRequestsRecordsAndErrors) {
   h.OpenOrDie();
   As<TopicResponse>(h.CreateTopic("t", 1));
   As<ProduceResponse>(h.Call(h.ProduceOne("t", "ab", "cde")));
-  std::vector<ProduceMessage> batch = {h.Message(std::nullopt, "x"), h.Message(std::nullopt, "y", 9)};
+  std::vector<ProduceMessage> batch = {h.Message(std::nullopt, "x"),
+                                       h.Message(std::nullopt, "y", 9)};
   As<ProduceResponse>(h.Call(h.ProduceBatch("t", batch)));
   As<FetchResponse>(h.Call(h.FetchAt("t", 0, 0)));
   h.Call(DescribeTopicRequest{"ghost"});
@@ -246,7 +249,8 @@ TEST(BrokerViews, MetricsCountRequestsRecordsAndErrors) {
         "# TYPE gafka_produce_requests_total counter\n"}) {
     EXPECT_NE(text.find(line), std::string::npos) << "missing: " << line << "in\n" << text;
   }
-  EXPECT_NE(text.find("gafka_partition_size_bytes{topic=\"t\",partition=\"0\"} "), std::string::npos);
+  EXPECT_NE(text.find("gafka_partition_size_bytes{topic=\"t\",partition=\"0\"} "),
+            std::string::npos);
   h.Wait(poll);
 }
 

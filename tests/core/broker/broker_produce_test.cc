@@ -39,13 +39,13 @@ TEST_F(BrokerProduce, AcksOneAnswersOnlyAfterTheSyncRan) {
 TEST_F(BrokerProduce, AcksAllEqualsAcksOneWithoutReplicas) {
   auto slot = h_.Start(h_.ProduceOne("t", "k", "v", Acks::kAll));
   EXPECT_FALSE(slot->has_value());
-  EXPECT_EQ(As<ProduceResponse>(h_.Wait(slot)).results[0].offset, Offset(0));
+  EXPECT_EQ(Only(h_.Wait(slot)).offset, Offset(0));
 }
 
 TEST_F(BrokerProduce, AcksZeroAnswersAtOnce) {
   auto slot = h_.Start(h_.ProduceOne("t", "k", "v", Acks::kNone));
   ASSERT_TRUE(slot->has_value()) << "acks=0 waits for nothing";
-  EXPECT_EQ(As<ProduceResponse>(**slot).results[0].offset, Offset(0));
+  EXPECT_EQ(Only(**slot).offset, Offset(0));
   // Not yet durable, so not yet readable.
   auto before = As<FetchResponse>(h_.Call(h_.FetchAt("t", 0, 0)));
   EXPECT_TRUE(before.records.empty());
@@ -57,20 +57,21 @@ TEST_F(BrokerProduce, AcksZeroAnswersAtOnce) {
 TEST_F(BrokerProduce, OffsetsAreDenseAndTimestampsSet) {
   for (int i = 0; i < 5; ++i) {
     const Millis wall_at_append_ms = h_.clock().WallMs();
-    auto response = As<ProduceResponse>(h_.Call(h_.ProduceOne("t", std::nullopt, "m")));
-    EXPECT_EQ(response.results[0].offset, Offset(i));
-    EXPECT_EQ(response.results[0].timestamp_ms, wall_at_append_ms) << "the broker's wall clock";
+    const ProduceResult result = Only(h_.Call(h_.ProduceOne("t", std::nullopt, "m")));
+    EXPECT_EQ(result.offset, Offset(i));
+    EXPECT_EQ(result.timestamp_ms, wall_at_append_ms) << "the broker's wall clock";
   }
   ProduceRequest stamped = h_.ProduceOne("t", std::nullopt, "m");
   stamped.messages[0].timestamp_ms = 42;
-  EXPECT_EQ(As<ProduceResponse>(h_.Call(stamped)).results[0].timestamp_ms, 42);
+  EXPECT_EQ(Only(h_.Call(stamped)).timestamp_ms, 42);
   auto fetched = As<FetchResponse>(h_.Call(h_.FetchAt("t", 0, 5)));
   ASSERT_EQ(fetched.records.size(), 1u);
   EXPECT_EQ(fetched.records[0].record.timestamp_ms, 42);
 }
 
 TEST_F(BrokerProduce, KeysValuesAndHeadersRoundTrip) {
-  ProduceRequest request = h_.ProduceOne("t", std::string("user\0x", 6), std::string("\x00\xff", 2));
+  ProduceRequest request =
+      h_.ProduceOne("t", std::string("user\0x", 6), std::string("\x00\xff", 2));
   request.messages[0].headers.push_back(RecordHeader{"trace", "abc"});
   As<ProduceResponse>(h_.Call(request));
   As<ProduceResponse>(h_.Call(h_.ProduceOne("t", std::nullopt, "")));
@@ -93,12 +94,12 @@ TEST(BrokerProduceRouting, KeyedMessagesLandWhereKafkaPutsThem) {
   for (const std::string key : {"21", "foobar", "abc", "user123", "a-little-bit-long-string", ""}) {
     const PartitionId expected = PartitionForKey(key, 5);
     for (int round = 0; round < 3; ++round) {
-      auto response = As<ProduceResponse>(h.Call(h.ProduceOne("k", key, "v")));
-      EXPECT_EQ(response.results[0].partition, expected) << "key '" << key << "'";
+      EXPECT_EQ(Only(h.Call(h.ProduceOne("k", key, "v"))).partition, expected)
+          << "key '" << key << "'";
     }
   }
   // toPositive(murmur2("foobar")) % 5, from Kafka's vector -790332482.
-  EXPECT_EQ(As<ProduceResponse>(h.Call(h.ProduceOne("k", "foobar", "v"))).results[0].partition,
+  EXPECT_EQ(Only(h.Call(h.ProduceOne("k", "foobar", "v"))).partition,
             PartitionId((-790332482 & 0x7fffffff) % 5));
 }
 
@@ -108,8 +109,8 @@ TEST(BrokerProduceRouting, MessagesWithoutKeySpreadEvenly) {
   As<TopicResponse>(h.CreateTopic("rr", 4));
   std::map<int32_t, int> per_partition;
   for (int i = 0; i < 40; ++i) {
-    auto response = As<ProduceResponse>(h.Call(h.ProduceOne("rr", std::nullopt, "v", Acks::kNone)));
-    ++per_partition[response.results[0].partition.value()];
+    ++per_partition[Only(h.Call(h.ProduceOne("rr", std::nullopt, "v", Acks::kNone)))
+                        .partition.value()];
   }
   std::vector<ProduceMessage> batch;
   for (int i = 0; i < 40; ++i) batch.push_back(h.Message(std::nullopt, "v"));
@@ -124,30 +125,34 @@ TEST(BrokerProduceRouting, ExplicitPartitionWinsOverTheKey) {
   As<TopicResponse>(h.CreateTopic("e", 3));
   const int32_t by_key = PartitionForKey("foobar", 3).value();
   const int32_t other = (by_key + 1) % 3;
-  auto response = As<ProduceResponse>(h.Call(h.ProduceOne("e", "foobar", "v", Acks::kLeader, other)));
-  EXPECT_EQ(response.results[0].partition, PartitionId(other));
+  EXPECT_EQ(Only(h.Call(h.ProduceOne("e", "foobar", "v", Acks::kLeader, other))).partition,
+            PartitionId(other));
 }
 
 TEST(BrokerProduceBatch, SpansPartitionsWithResultsInRequestOrder) {
   BrokerHarness h;
   h.OpenOrDie();
   As<TopicResponse>(h.CreateTopic("b", 3));
-  std::vector<ProduceMessage> batch = {h.Message(std::nullopt, "a", 2), h.Message(std::nullopt, "b", 0),
-                                       h.Message(std::nullopt, "c", 2), h.Message(std::nullopt, "d", 1),
-                                       h.Message(std::nullopt, "e", 0)};
+  std::vector<ProduceMessage> batch = {
+      h.Message(std::nullopt, "a", 2), h.Message(std::nullopt, "b", 0),
+      h.Message(std::nullopt, "c", 2), h.Message(std::nullopt, "d", 1),
+      h.Message(std::nullopt, "e", 0)};
   auto slot = h.Start(h.ProduceBatch("b", batch));
   EXPECT_FALSE(slot->has_value());
   auto response = As<ProduceResponse>(h.Wait(slot));
   EXPECT_TRUE(response.batch_form);
   ASSERT_EQ(response.results.size(), 5u);
-  const std::vector<std::pair<int32_t, int64_t>> expected = {{2, 0}, {0, 0}, {2, 1}, {1, 0}, {0, 1}};
+  const std::vector<std::pair<int32_t, int64_t>> expected = {
+      {2, 0}, {0, 0}, {2, 1}, {1, 0}, {0, 1}};
   for (size_t i = 0; i < expected.size(); ++i) {
     EXPECT_EQ(response.results[i].partition, PartitionId(expected[i].first)) << i;
     EXPECT_EQ(response.results[i].offset, Offset(expected[i].second)) << i;
     EXPECT_FALSE(response.results[i].error.has_value()) << i;
   }
-  EXPECT_EQ(Values(As<FetchResponse>(h.Call(h.FetchAt("b", 2, 0)))), (std::vector<std::string>{"a", "c"}));
-  EXPECT_EQ(Values(As<FetchResponse>(h.Call(h.FetchAt("b", 0, 0)))), (std::vector<std::string>{"b", "e"}));
+  EXPECT_EQ(Values(As<FetchResponse>(h.Call(h.FetchAt("b", 2, 0)))),
+            (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(Values(As<FetchResponse>(h.Call(h.FetchAt("b", 0, 0)))),
+            (std::vector<std::string>{"b", "e"}));
 }
 
 TEST(BrokerProduceBatch, PerMessageErrorsDoNotStopTheOthers) {
@@ -157,7 +162,7 @@ TEST(BrokerProduceBatch, PerMessageErrorsDoNotStopTheOthers) {
   config.max_message_bytes = 10;
   As<TopicResponse>(h.CreateTopic("b", 2, config));
   std::vector<ProduceMessage> batch = {h.Message(std::nullopt, "ok1", 0),
-                                       h.Message(std::nullopt, "x", 7),  // no partition 7
+                                       h.Message(std::nullopt, "x", 7),       // no partition 7
                                        h.Message("k", std::string(11, 'x')),  // too large
                                        h.Message(std::nullopt, "ok2", 0)};
   auto response = As<ProduceResponse>(h.Call(h.ProduceBatch("b", batch)));
@@ -173,8 +178,9 @@ TEST(BrokerProduceBatch, PerMessageErrorsDoNotStopTheOthers) {
   EXPECT_FALSE(response.results[3].error.has_value());
   EXPECT_EQ(response.results[3].offset, Offset(1));
   // Exactly the two good messages were appended.
-  EXPECT_EQ(As<TopicResponse>(h.Call(DescribeTopicRequest{"b"})).topic.partition_info[0].log_end_offset,
-            Offset(2));
+  EXPECT_EQ(
+      As<TopicResponse>(h.Call(DescribeTopicRequest{"b"})).topic.partition_info[0].log_end_offset,
+      Offset(2));
 }
 
 TEST_F(BrokerProduce, SingleMessageErrorsUseTheErrorEnvelope) {
@@ -204,7 +210,8 @@ TEST(BrokerProduceDurability, AFailedSyncIsNeverAnAck) {
   // The log is failed for good (fsyncgate): further produces and fetches 503.
   EXPECT_EQ(ErrorCode(h.Call(h.ProduceOne("t", "k", "v"))), api_errors::kPartitionFailed);
   EXPECT_EQ(ErrorCode(h.Call(h.FetchAt("t", 0, 0))), api_errors::kPartitionFailed);
-  EXPECT_NE(As<TopicResponse>(h.Call(DescribeTopicRequest{"t"})).topic.partition_info[0].status, "ok");
+  EXPECT_NE(As<TopicResponse>(h.Call(DescribeTopicRequest{"t"})).topic.partition_info[0].status,
+            "ok");
 }
 
 TEST(BrokerProduceDurability, BatchAcrossPartitionsReportsTheFailedSyncPerMessage) {
@@ -214,7 +221,8 @@ TEST(BrokerProduceDurability, BatchAcrossPartitionsReportsTheFailedSyncPerMessag
   sim::DiskFaults faults = QuietDisk();
   faults.sync_eio = 1.0;
   h.disk().set_faults(faults);
-  std::vector<ProduceMessage> batch = {h.Message(std::nullopt, "a", 0), h.Message(std::nullopt, "b", 1)};
+  std::vector<ProduceMessage> batch = {h.Message(std::nullopt, "a", 0),
+                                       h.Message(std::nullopt, "b", 1)};
   auto response = As<ProduceResponse>(h.Call(h.ProduceBatch("t", batch)));
   ASSERT_EQ(response.results.size(), 2u);
   for (const auto& result : response.results) {

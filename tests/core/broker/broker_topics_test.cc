@@ -45,7 +45,8 @@ TEST(BrokerTopics, DescribeShowsOffsetsAfterProduce) {
   BrokerHarness h;
   h.OpenOrDie();
   As<TopicResponse>(h.CreateTopic("t", 2));
-  for (int i = 0; i < 3; ++i) As<ProduceResponse>(h.Call(h.ProduceOne("t", std::nullopt, "v", Acks::kLeader, 1)));
+  for (int i = 0; i < 3; ++i)
+    As<ProduceResponse>(h.Call(h.ProduceOne("t", std::nullopt, "v", Acks::kLeader, 1)));
   auto described = As<TopicResponse>(h.Call(DescribeTopicRequest{"t"}));
   ASSERT_EQ(described.topic.partition_info.size(), 2u);
   const PartitionInfo& p1 = described.topic.partition_info[1];

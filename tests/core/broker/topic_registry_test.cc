@@ -117,7 +117,8 @@ TEST(TopicRegistryCodec, RejectsMalformedFilesAsCorruption) {
         "{\"version\":1,\"topics\":[{\"name\":\"a b\",\"partitions\":1}]}",
         "{\"version\":1,\"topics\":[{\"name\":\"a\",\"partitions\":\"1\"}]}",
         "{\"version\":1,\"topics\":[{\"name\":\"a\",\"partitions\":0,\"replication_factor\":1,"
-        "\"retention_ms\":1,\"retention_bytes\":1,\"segment_bytes\":1,\"max_message_bytes\":1}]}"}) {
+        "\"retention_ms\":1,\"retention_bytes\":1,\"segment_bytes\":1,\"max_message_bytes\":1}]"
+        "}"}) {
     auto decoded = DecodeTopicRegistry(bytes);
     ASSERT_FALSE(decoded.ok()) << bytes;
     EXPECT_EQ(decoded.status().code(), Code::kCorruption) << bytes;

@@ -58,7 +58,9 @@ void CheckRecovered(PartitionLog& log, Model& model, uint64_t seed) {
   ASSERT_TRUE(log.failed().ok()) << "seed " << seed << ": " << log.failed().ToString();
   const int64_t end = log.end_offset().value();
   for (const auto& [offset, acked] : model.acked) {
-    if (acked) ASSERT_LT(offset, end) << "seed " << seed << ": acknowledged record lost";
+    if (acked) {
+      ASSERT_LT(offset, end) << "seed " << seed << ": acknowledged record lost";
+    }
   }
   auto all = testing_log::ReadAll(log);
   ASSERT_TRUE(all.ok()) << "seed " << seed << ": " << all.status().ToString();

@@ -143,7 +143,9 @@ inline std::vector<RecordSpan> RecordSpans(const std::string& bytes) {
 // Base offsets of the segments in the log directory, in order.
 inline std::vector<int64_t> SegmentBases(sim::SimDisk& disk) {
   std::vector<int64_t> bases;
-  for (const std::string& name : *disk.List(kDir)) {
+  const Result<std::vector<std::string>> names = disk.List(kDir);
+  if (!names.ok()) return bases;
+  for (const std::string& name : *names) {
     Offset base;
     wal::SegmentFileKind kind;
     if (wal::ParseSegmentFileName(name, &base, &kind) && kind == wal::SegmentFileKind::kLog) {

@@ -143,7 +143,9 @@ TEST(RecordFormat, RandomGarbageNeverCrashesTheDecoder) {
       buffer[8] = static_cast<char>(kMagic);
     }
     const Decoded d = DecodeRecord(buffer.data(), buffer.size());
-    if (d.outcome == DecodeOutcome::kOk) EXPECT_LE(d.size, buffer.size());
+    if (d.outcome == DecodeOutcome::kOk) {
+      EXPECT_LE(d.size, buffer.size());
+    }
   }
 }
 
