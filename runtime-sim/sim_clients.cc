@@ -164,9 +164,20 @@ void SimProducer::Enqueue(std::vector<ProduceMessage> messages, Acks acks, bool 
 }
 
 void SimProducer::Pump() {
+  // A backlog (the broker was away) goes out in fewer, larger requests, as a
+  // Kafka producer sends several batches per request.
+  const size_t max_request = std::max<size_t>(config_.batcher.max_messages, 64);
   while (!stopped_ && in_flight_ < config_.max_in_flight && !queue_.empty()) {
     Batch batch = std::move(queue_.front());
     queue_.pop_front();
+    while (!queue_.empty() && queue_.front().acks == batch.acks &&
+           queue_.front().counted == batch.counted &&
+           batch.messages.size() + queue_.front().messages.size() <= max_request) {
+      Batch& next = queue_.front();
+      for (ProduceMessage& m : next.messages) batch.messages.push_back(std::move(m));
+      batch.attempts = std::max(batch.attempts, next.attempts);
+      queue_.pop_front();
+    }
     Send(std::move(batch));
   }
   CHECK(in_flight_ <= config_.max_in_flight);

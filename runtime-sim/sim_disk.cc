@@ -131,10 +131,10 @@ struct SimDisk::State {
   Rng crash_rng;
   std::map<uint64_t, Node> nodes;
   uint64_t next_node_id = kRootId + 1;
-  std::vector<DirOp> dir_ops;                // unsynced directory changes, in order
-  std::map<uint64_t, SimFile*> open_files;   // by handle id
+  std::vector<DirOp> dir_ops;               // unsynced directory changes, in order
+  std::map<uint64_t, SimFile*> open_files;  // by handle id
   uint64_t next_handle = 1;
-  std::map<uint64_t, TimerId> timers;        // in-flight sync completions, by token
+  std::map<uint64_t, TimerId> timers;  // in-flight sync completions, by token
   uint64_t next_token = 1;
   uint64_t used = 0;
 
@@ -243,7 +243,10 @@ struct SimDisk::State {
 class SimFile final : public File {
  public:
   SimFile(SimDisk::State* state, uint64_t node_id, uint64_t handle, std::string path)
-      : state_(state), clock_(state->clock), node_id_(node_id), handle_(handle),
+      : state_(state),
+        clock_(state->clock),
+        node_id_(node_id),
+        handle_(handle),
         path_(std::move(path)) {
     CHECK(state_ != nullptr);
     state_->open_files[handle_] = this;
@@ -289,7 +292,9 @@ class SimFile final : public File {
       return IoError("injected read EIO: " + path_);
     }
     const std::string& data = state_->Get(node_id_).data;
-    if (offset < data.size()) out->assign(data, offset, std::min<uint64_t>(n, data.size() - offset));
+    if (offset < data.size()) {
+      out->assign(data, offset, std::min<uint64_t>(n, data.size() - offset));
+    }
     CHECK(out->size() <= n);
     return Status::Ok();
   }
@@ -579,7 +584,9 @@ void SimDisk::State::CancelAllTimers() {
 // SimDisk.
 
 SimDisk::SimDisk(SimClock& clock, uint64_t seed, DiskFaults faults)
-    : clock_(clock), faults_(faults), state_(std::make_unique<State>(clock, faults_, stats_, seed)) {
+    : clock_(clock),
+      faults_(faults),
+      state_(std::make_unique<State>(clock, faults_, stats_, seed)) {
   CHECK(faults_.sync_latency_min_ms >= 0);
   CHECK(faults_.sync_latency_min_ms <= faults_.sync_latency_max_ms);
 }

@@ -37,16 +37,16 @@
 namespace gafka::sim {
 
 struct DiskFaults {
-  double append_eio = 0;      // probability an Append fails with kIoError
-  double append_enospc = 0;   // probability an Append fails with kNoSpace
-  double sync_eio = 0;        // probability a Sync fails (then permanently)
-  double read_eio = 0;        // probability a Read fails with kIoError
+  double append_eio = 0;                 // probability an Append fails with kIoError
+  double append_enospc = 0;              // probability an Append fails with kNoSpace
+  double sync_eio = 0;                   // probability a Sync fails (then permanently)
+  double read_eio = 0;                   // probability a Read fails with kIoError
   uint64_t capacity_bytes = UINT64_MAX;  // total bytes before kNoSpace
   Millis sync_latency_min_ms = 0;
   Millis sync_latency_max_ms = 2;
   // On crash, for each file with an unsynced tail:
-  double crash_drop_tail = 0.4;   // lose the whole unsynced tail
-  double crash_keep_tail = 0.2;   // keep it whole; else tear it
+  double crash_drop_tail = 0.4;     // lose the whole unsynced tail
+  double crash_keep_tail = 0.2;     // keep it whole; else tear it
   double crash_tear_garbage = 0.5;  // when torn, fill to the boundary with garbage
   // Probability that a crash loses unsynced directory changes at all; if so,
   // a random-length suffix of them (in the order made) is undone, as a

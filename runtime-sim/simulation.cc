@@ -209,16 +209,32 @@ void Simulation::Drain() {
   RestartAll();
   if (oracle_.failed()) return;
   for (auto& producer : producers_) producer->Drain();
-  const bool drained = RunUntil(clock_.NowMs() + options_.drain_ms, [this] {
+  auto drained = [this] {
     for (const auto& producer : producers_) {
       if (!producer->idle()) return false;
     }
     return ReadersCaughtUp();
-  });
-  if (!drained && !oracle_.failed()) {
-    oracle_.Fail(5, "liveness",
-                 "not drained " + std::to_string(options_.drain_ms) +
-                     " ms after faults stopped: " + PendingReport());
+  };
+  // Liveness: progress in every drain_ms window (a backlog may take several),
+  // and done within kDrainWindowsMax windows.
+  auto progress = [this] { return oracle_.acks() + oracle_.records_read(); };
+  const Millis hard_deadline_ms = clock_.NowMs() + kDrainWindowsMax * options_.drain_ms;
+  uint64_t last_progress = progress();
+  while (!RunUntil(std::min(clock_.NowMs() + options_.drain_ms, hard_deadline_ms), drained)) {
+    if (oracle_.failed()) return;
+    if (clock_.NowMs() >= hard_deadline_ms) {
+      oracle_.Fail(5, "liveness",
+                   "not drained " + std::to_string(kDrainWindowsMax * options_.drain_ms) +
+                       " ms after faults stopped: " + PendingReport());
+      return;
+    }
+    if (progress() == last_progress) {
+      oracle_.Fail(5, "liveness",
+                   "no progress in " + std::to_string(options_.drain_ms) +
+                       " ms after faults stopped: " + PendingReport());
+      return;
+    }
+    last_progress = progress();
   }
 }
 

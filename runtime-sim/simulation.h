@@ -8,7 +8,8 @@
 //           restart, nodes whose disk failed are restarted (the operator's
 //           repair); producers stop generating, send one probe each, and
 //           must get every outstanding message acked; readers must catch up
-//           with every acked offset — within options.drain_ms (liveness);
+//           with every acked offset (liveness: progress in every
+//           options.drain_ms window, done within kDrainWindowsMax windows);
 //   audit   a fresh reader reads every partition from offset 0 to its high
 //           watermark; the oracle's final checks run on what it read.
 // The run stops at the first violation.
@@ -75,6 +76,7 @@ class Simulation {
   static constexpr int32_t kProducerBase = 1000;
   static constexpr int32_t kReaderBase = 2000;
   static constexpr int32_t kAuditorId = 3000;
+  static constexpr int kDrainWindowsMax = 10;
 
   void Setup();
   void Chaos();

@@ -122,8 +122,9 @@ Result<Topic*> TopicManager::Create(const TopicInfo& info) {
   if (topics_.count(info.name) != 0) {
     return AlreadyExists("topic '" + info.name + "' already exists");
   }
-  if (retiring_.lower_bound({info.name, 0}) != retiring_.end() &&
-      retiring_.lower_bound({info.name, 0})->first.first == info.name) {
+  // Partition ids are >= 0, so this finds the name's first retiring partition.
+  const auto retiring = retiring_.lower_bound({info.name, 0});
+  if (retiring != retiring_.end() && retiring->first.first == info.name) {
     return Unavailable("topic '" + info.name +
                        "' was deleted and its files are still being removed; retry shortly");
   }
@@ -147,11 +148,11 @@ Result<Topic*> TopicManager::Create(const TopicInfo& info) {
   if (status.ok()) status = registry_.Add(topic->info);  // the commit point
   if (!status.ok()) {
     // Not committed: undo what exists (orphans are also cleaned on Open).
-    for (auto& partition : topic->partitions) {
-      std::string dir = partition->dir();
-      CHECK(partition->pending_syncs() == 0);
-      partition.reset();
-      RemoveTree(dir).IgnoreError();
+    for (const auto& partition : topic->partitions) CHECK(partition->pending_syncs() == 0);
+    topic->partitions.clear();  // closes the logs before their files go
+    for (int32_t p = 0; p < info.partitions; ++p) {
+      std::string dir = JoinPath(data_dir_, PartitionDirName(info.name, PartitionId(p)));
+      if (env_.disk.Exists(dir)) RemoveTree(dir).IgnoreError();
     }
     return status;
   }

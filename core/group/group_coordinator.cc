@@ -153,13 +153,21 @@ void GroupCoordinator::Defer(Task task) {
 
 // ---- sessions ------------------------------------------------------------------
 
-void GroupCoordinator::Touch(Member& member) {
+void GroupCoordinator::Touch(const std::string& group_id, Member& member) {
   member.deadline_ms = env_.clock.NowMs() + member.session_timeout_ms;
+  // A shorter session (a rejoin asking for less) may end before the timer.
+  if (member.timer != kNoTimer && member.timer_at_ms > member.deadline_ms) {
+    env_.clock.Cancel(member.timer);
+    member.timer = kNoTimer;
+  }
+  if (member.timer == kNoTimer) ArmTimer(group_id, member, member.session_timeout_ms);
 }
 
 void GroupCoordinator::ArmTimer(const std::string& group_id, Member& member, Millis delay_ms) {
   CHECK(member.timer == kNoTimer);
-  member.timer = env_.clock.After(std::max<Millis>(0, delay_ms), [this, group_id, id = member.id] {
+  delay_ms = std::max<Millis>(0, delay_ms);
+  member.timer_at_ms = env_.clock.NowMs() + delay_ms;
+  member.timer = env_.clock.After(delay_ms, [this, group_id, id = member.id] {
     OnSessionTimer(group_id, id);
   });
 }
@@ -204,16 +212,15 @@ Result<GroupCoordinator::Member*> GroupCoordinator::AddOrTouch(Group& group,
     member.id = consumer_id;
     member.session_timeout_ms = options.session_timeout_ms.value_or(config_.session_timeout_ms);
     if (subscribes) member.topics.insert(options.topic);
-    Touch(member);
     it = group.members.emplace(consumer_id, std::move(member)).first;
-    ArmTimer(group.id, it->second, it->second.session_timeout_ms);
+    Touch(group.id, it->second);
     *joined = true;
     Rebalance(group, consumer_id + " joined");
     return &it->second;
   }
   Member& member = it->second;
   if (options.session_timeout_ms) member.session_timeout_ms = *options.session_timeout_ms;
-  Touch(member);
+  Touch(group.id, member);
   if (subscribes && !member.topics.count(options.topic)) {
     if (member.topics.size() >= config_.max_topics_per_member) {
       return InvalidArgument("consumer " + consumer_id + " already subscribes to " +
@@ -261,7 +268,7 @@ Result<MemberView> GroupCoordinator::Heartbeat(const std::string& group_id,
   Group* group = FindGroup(group_id);
   if (group == nullptr || !group->members.count(consumer_id)) return NotMember(group_id, consumer_id);
   Member& member = group->members.at(consumer_id);
-  Touch(member);
+  Touch(group_id, member);
   return Answer(*group, member);
 }
 
@@ -386,7 +393,7 @@ Result<PollPlan> GroupCoordinator::BeginPoll(const PollStart& start) {
   if (Group* existing = FindGroup(start.group_id)) {
     auto it = existing->members.find(start.consumer_id);
     if (it != existing->members.end() && it->second.poll_id != 0) {
-      Touch(it->second);
+      Touch(start.group_id, it->second);
       return Conflict("consumer " + start.consumer_id + " of group " + start.group_id +
                           " already has a poll in flight; wait for its answer",
                       kDetailPollInFlight);
@@ -416,7 +423,7 @@ Result<PollPlan> GroupCoordinator::BeginPoll(const PollStart& start) {
   }
   member.poll_id = next_poll_id_++;
   member.poll_topic = start.topic;
-  Touch(member);
+  Touch(group.id, member);
   plan.poll_id = member.poll_id;
   plan.member = Answer(group, member);
   return plan;
@@ -498,7 +505,7 @@ Result<PollEnd> GroupCoordinator::EndPoll(const std::string& group_id,
   member.poll_id = 0;
   member.poll_topic.clear();
   member.poll_from.clear();
-  Touch(member);
+  Touch(group_id, member);
   end.member = Answer(*group, member);
   return end;
 }

@@ -269,6 +269,7 @@ class GroupCoordinator {
     Millis session_timeout_ms = 0;
     Millis deadline_ms = 0;  // session end; not enforced while a poll is in flight
     TimerId timer = kNoTimer;
+    Millis timer_at_ms = 0;  // when `timer` fires; <= deadline_ms unless polling
     std::vector<TopicPartition> assignment;      // current generation, ascending
     std::map<TopicPartition, Offset> positions;  // owned partitions only
     Generation seen_generation{-1};              // the last generation it was told
@@ -309,7 +310,7 @@ class GroupCoordinator {
   Status NotMember(const std::string& group_id, const std::string& consumer_id) const;
   Result<Member*> AddOrTouch(Group& group, const std::string& consumer_id, const JoinOptions& options,
                              bool* joined);
-  void Touch(Member& member);
+  void Touch(const std::string& group_id, Member& member);
   void ArmTimer(const std::string& group_id, Member& member, Millis delay_ms);
   void OnSessionTimer(const std::string& group_id, const std::string& consumer_id);
   void RemoveMember(Group& group, const std::string& consumer_id, const char* why);

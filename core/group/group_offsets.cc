@@ -35,7 +35,7 @@ Status GroupCoordinator::ValidateCommitter(const CommitArgs& args, Group* group)
                         " (it left, or its session expired): join again; nothing was committed",
                     kDetailNotOwner);
   }
-  Touch(group->members.at(args.consumer_id));
+  Touch(args.group_id, group->members.at(args.consumer_id));
   if (args.generation && *args.generation != group->generation) {
     return Conflict("generation " + GenerationText(*args.generation) + " is stale: group " +
                         args.group_id + " is at generation " + GenerationText(group->generation) +

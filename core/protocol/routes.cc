@@ -70,6 +70,14 @@ bool MatchPattern(std::string_view pattern, std::string_view path, std::string_v
 
 }  // namespace
 
+std::vector<std::string> ListRoutes() {
+  std::vector<std::string> routes;
+  for (const RouteEntry& entry : kRoutes) {
+    routes.push_back(std::string(entry.method) + " " + std::string(entry.pattern));
+  }
+  return routes;
+}
+
 std::variant<RouteMatch, ApiError> MatchRoute(std::string_view method, std::string_view path) {
   if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
   std::string allowed;

@@ -3,8 +3,10 @@
 // decoder list the same routes; 404/405 come from here.
 #pragma once
 
+#include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "core/protocol/messages.h"
 
@@ -42,5 +44,9 @@ struct RouteMatch {
 // error: 40400 for an unknown path, 40501 when the path exists but not with
 // this method (the message lists the allowed ones).
 std::variant<RouteMatch, ApiError> MatchRoute(std::string_view method, std::string_view path);
+
+// Every route as "METHOD /pattern" with "{}" for path parameters, in table
+// order; tests check docs/openapi.yaml against it.
+std::vector<std::string> ListRoutes();
 
 }  // namespace gafka

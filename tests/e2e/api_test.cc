@@ -248,7 +248,9 @@ TEST_F(ApiTest, GroupEndpointsAnswerJson) {
     EXPECT_NE(raw.status, 0) << path;
     Json j = Json::parse(raw.body, nullptr, false);
     EXPECT_TRUE(j.is_object()) << path << " -> " << raw.body;
-    if (raw.status >= 400) EXPECT_EQ(j.value("error_code", 0) / 100, raw.status) << raw.body;
+    if (raw.status >= 400) {
+      EXPECT_EQ(j.value("error_code", 0) / 100, raw.status) << raw.body;
+    }
   }
   EXPECT_EQ(client_->Health()->ok, true);
 }

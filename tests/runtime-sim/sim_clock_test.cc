@@ -45,7 +45,7 @@ TEST(SimClock, CancelledTimerNeverFires) {
   EXPECT_EQ(clock.pending(), 1u);
   clock.RunAll();
   EXPECT_EQ(fired, 1);
-  clock.Cancel(keep);  // already fired: a no-op
+  clock.Cancel(keep);   // already fired: a no-op
   clock.Cancel(12345);  // never existed: a no-op
   EXPECT_EQ(clock.pending(), 0u);
 }

@@ -100,9 +100,15 @@ TEST(SimDisk, UnsyncedTailIsDroppedKeptOrTornAtBoundaries) {
     ASSERT_TRUE(file->Append(written.substr(durable)).ok());
     disk.Crash();
     switch (ClassifyTail(written, durable, ReadOrEmpty(disk, "seg.log"))) {
-      case TailOutcome::kDropped: ++dropped; break;
-      case TailOutcome::kKept: ++kept; break;
-      case TailOutcome::kTorn: ++torn; break;
+      case TailOutcome::kDropped:
+        ++dropped;
+        break;
+      case TailOutcome::kKept:
+        ++kept;
+        break;
+      case TailOutcome::kTorn:
+        ++torn;
+        break;
     }
     EXPECT_EQ(disk.stats().crashes, 1u);
   }

@@ -187,12 +187,31 @@ TEST(BrokerTopics, DeleteWithAppendsInFlightAnswersThemAndThenRemovesFiles) {
   auto produce = h.Start(h.ProduceOne("t", "k", "v"));
   ASSERT_FALSE(produce->has_value());
   As<DeletedResponse>(h.Call(DeleteTopicRequest{"t"}));
+  // Its files cannot be reused before the append's sync ran.
+  EXPECT_EQ(ErrorCode(h.CreateTopic("t", 1)), api_errors::kUnavailable);
   // The delete is committed; the in-flight append still gets its answer.
   h.Wait(produce);
   h.clock().RunUntil(h.clock().NowMs() + 10);
   EXPECT_FALSE(h.disk().Exists("broker-1/t-0"));
   // Re-creating right away works once the old files are gone.
   As<TopicResponse>(h.CreateTopic("t", 1));
+}
+
+TEST(BrokerTopics, AFailedCreateLeavesNothingBehind) {
+  BrokerHarness h;
+  h.OpenOrDie();
+  sim::DiskFaults faults = QuietDisk();
+  faults.append_eio = 1.0;  // the registry write fails
+  h.disk().set_faults(faults);
+  auto failed = h.CreateTopic("t", 2);
+  EXPECT_EQ(std::get<ApiError>(failed).http_status, 503);
+  h.disk().set_faults(QuietDisk());
+  EXPECT_FALSE(h.disk().Exists("broker-1/t-0"));
+  EXPECT_FALSE(h.disk().Exists("broker-1/t-1"));
+  EXPECT_TRUE(As<TopicListResponse>(h.Call(ListTopicsRequest{})).topics.empty());
+  As<TopicResponse>(h.CreateTopic("t", 2));
+  h.Reopen();
+  EXPECT_EQ(As<TopicListResponse>(h.Call(ListTopicsRequest{})).topics.size(), 1u);
 }
 
 TEST(BrokerTopics, OrphanPartitionDirectoriesAreRemovedOnOpen) {

@@ -86,3 +86,43 @@ TEST(Routes, MatchRouteCapturesPathParameters) {
 
 }  // namespace
 }  // namespace gafka
+
+// docs/openapi.yaml must list exactly the routes the decoder serves.
+#ifdef GAFKA_SOURCE_DIR
+#include <fstream>
+#include <regex>
+#include <set>
+
+namespace gafka {
+namespace {
+
+TEST(Routes, OpenApiDocumentListsExactlyTheRoutes) {
+  std::ifstream file(std::string(GAFKA_SOURCE_DIR) + "/docs/openapi.yaml");
+  ASSERT_TRUE(file.good()) << "docs/openapi.yaml not found";
+  std::set<std::string> documented;
+  std::string line;
+  std::string path;
+  bool in_paths = false;
+  const std::regex path_line(R"(^  (/\S*):\s*$)");
+  const std::regex method_line(R"(^    (get|post|delete|put|patch):)");
+  std::smatch m;
+  while (std::getline(file, line)) {
+    if (line == "paths:") in_paths = true;
+    if (line == "components:") in_paths = false;
+    if (!in_paths) continue;
+    if (std::regex_match(line, m, path_line)) {
+      path = std::regex_replace(m[1].str(), std::regex(R"(\{[a-z_]+\})"), "{}");
+    } else if (std::regex_search(line, m, method_line)) {
+      std::string method = m[1].str();
+      for (char& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      documented.insert(method + " " + path);
+    }
+  }
+  const std::vector<std::string> routes = ListRoutes();
+  const std::set<std::string> served(routes.begin(), routes.end());
+  EXPECT_EQ(documented, served);
+}
+
+}  // namespace
+}  // namespace gafka
+#endif
