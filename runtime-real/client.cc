@@ -14,7 +14,8 @@
 namespace gafka {
 namespace {
 
-using Json = nlohmann::json;
+// ordered_json: record headers arrive as an object whose order matters.
+using Json = nlohmann::ordered_json;
 
 constexpr int kDefaultPort = 9001;
 

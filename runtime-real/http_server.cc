@@ -4,6 +4,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <exception>
@@ -49,10 +50,13 @@ struct Completion {
   ApiResponse response;
 };
 
-Millis RequestTimeoutMs(const ApiRequest& request) {
-  if (const auto* fetch = std::get_if<FetchRequest>(&request)) return fetch->timeout_ms;
-  if (const auto* poll = std::get_if<GroupPollRequest>(&request)) return poll->timeout_ms;
-  return 0;
+// How long a worker waits for the broker's answer before it answers 504.
+Millis AnswerDeadlineMs(const ApiRequest& request, const HttpServerConfig& config) {
+  Millis poll_timeout_ms = -1;
+  if (const auto* fetch = std::get_if<FetchRequest>(&request)) poll_timeout_ms = fetch->timeout_ms;
+  if (const auto* poll = std::get_if<GroupPollRequest>(&request)) poll_timeout_ms = poll->timeout_ms;
+  if (poll_timeout_ms < 0) return config.answer_deadline_ms;
+  return std::max<Millis>(0, poll_timeout_ms + config.poll_margin_ms);
 }
 
 HttpRequest ToHttpRequest(const httplib::Request& request) {
@@ -214,7 +218,7 @@ class HttpServer::Impl {
       return;
     }
     ApiRequest request = std::move(std::get<ApiRequest>(decoded));
-    const Millis deadline_ms = RequestTimeoutMs(request) + config_.response_margin_ms;
+    const Millis deadline_ms = AnswerDeadlineMs(request, config_);
 
     if (pending_->fetch_add(1) >= config_.max_pending_requests) {
       pending_->fetch_sub(1);
@@ -231,11 +235,13 @@ class HttpServer::Impl {
         {
           std::lock_guard<std::mutex> lock(completion->mu);
           CHECK_MSG(!completion->done, "Broker::Execute completed a request twice");
+          // Free the slot before the worker can see `done`: a client's next
+          // request must not find it still taken.
+          pending->fetch_sub(1);
           completion->response = std::move(response);
           completion->done = true;
         }
         completion->cv.notify_one();
-        pending->fetch_sub(1);
       });
     });
     if (!posted) {

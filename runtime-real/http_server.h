@@ -5,8 +5,8 @@
 // on many threads). A decode error is answered at once. Otherwise the worker
 // posts a task to the loop that owns the Broker — bounded: when too many
 // requests are pending, or the loop refuses the post, the answer is 503 — and
-// waits, with a deadline (the request's own long-poll timeout plus a margin;
-// 504 past it), for Broker::Execute's completion, which the loop hands back
+// waits, with a deadline (a long poll's own timeout plus a margin, else a
+// fixed one; 504 past it), for Broker::Execute's completion, which the loop hands back
 // through a small mutex+condvar slot. The worker then runs EncodeResponse and
 // writes status, content type, body and "X-Gafka-Leader" (from leader_hint).
 //
@@ -36,7 +36,11 @@ struct HttpServerConfig {
   int listen_backlog = 1024;                     // httplib itself listens with 5
   size_t max_payload_bytes = 0;                  // httplib's body cap (413); 0: limits' + 1 MiB
   size_t max_pending_requests = 4096;            // posted to the loop, not yet answered
-  Millis response_margin_ms = 15'000;            // deadline = request timeout + this
+  // Deadlines of the wait for the broker's answer (504 past them): a long
+  // poll waits its own timeout + poll_margin_ms (a test may make it negative
+  // to provoke a 504); any other request waits answer_deadline_ms.
+  Millis answer_deadline_ms = 15'000;
+  Millis poll_margin_ms = 15'000;
   int keep_alive_timeout_s = 5;                  // idle keep-alive connections
   size_t keep_alive_max_requests = 100'000;      // per connection
   ApiLimits limits;

@@ -1,15 +1,12 @@
 #include "runtime-sim/client_codec.h"
 
-#include <nlohmann/json.hpp>
-
 #include "core/base/check.h"
 #include "core/protocol/base64.h"
 #include "core/protocol/json_writer.h"
+#include "runtime-sim/json_cursor.h"
 
 namespace gafka::sim {
 namespace {
-
-using Json = nlohmann::json;
 
 bool NeedsBase64(const ProduceMessage& m) {
   if (m.key && !IsValidUtf8(*m.key)) return true;
@@ -70,65 +67,73 @@ const char* AcksText(Acks acks) {
   return "1";
 }
 
-std::optional<Json> ParseObject(const std::string& body) {
-  Json json = Json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded() || !json.is_object()) return std::nullopt;
-  return json;
-}
-
-bool GetInt(const Json& object, const char* key, int64_t* out) {
-  auto it = object.find(key);
-  if (it == object.end() || !it->is_number_integer()) return false;
-  *out = it->get<int64_t>();
-  return true;
-}
-
-bool GetText(const Json& value, bool base64, std::string* out) {
-  if (!value.is_string()) return false;
-  const std::string& text = value.get_ref<const std::string&>();
-  if (!base64) {
-    *out = text;
-    return true;
-  }
-  return Base64Decode(text, out);
-}
-
-std::optional<Record> ParseRecord(const Json& json, const std::string& topic,
-                                  PartitionId partition) {
-  if (!json.is_object()) return std::nullopt;
-  int64_t p = 0, offset = 0, timestamp = 0;
-  auto topic_it = json.find("topic");
-  if (topic_it == json.end() || *topic_it != topic || !GetInt(json, "partition", &p) ||
-      p != partition.value() || !GetInt(json, "offset", &offset) ||
-      !GetInt(json, "timestamp", &timestamp)) {
-    return std::nullopt;
-  }
-  bool base64 = false;
-  if (auto it = json.find("encoding"); it != json.end()) {
-    if (*it != "base64") return std::nullopt;
-    base64 = true;
-  }
-  Record record;
-  record.offset = Offset(offset);
-  record.timestamp_ms = timestamp;
-  auto key = json.find("key");
-  if (key != json.end() && !key->is_null()) {
-    std::string bytes;
-    if (!GetText(*key, base64, &bytes)) return std::nullopt;
-    record.key = std::move(bytes);
-  }
-  auto value = json.find("value");
-  if (value == json.end() || !GetText(*value, base64, &record.value)) return std::nullopt;
-  if (auto headers = json.find("headers"); headers != json.end()) {
-    if (!headers->is_object()) return std::nullopt;
-    for (auto it = headers->begin(); it != headers->end(); ++it) {
+// A record object of a fetch answer. "encoding" may come after the fields it
+// governs, so text is decoded once the object is read.
+bool ParseRecord(JsonCursor& c, const std::string& topic, PartitionId partition, Record* record) {
+  if (!c.BeginObject()) return false;
+  std::string key, text;
+  bool has_topic = false, has_partition = false, has_offset = false, has_timestamp = false;
+  bool has_value = false, base64 = false;
+  std::optional<std::string> record_key;
+  int64_t number = 0;
+  while (c.NextMember(&key)) {
+    if (key == "topic") {
+      if (!c.String(&text) || text != topic) return false;
+      has_topic = true;
+    } else if (key == "partition") {
+      if (!c.Int(&number) || number != partition.value()) return false;
+      has_partition = true;
+    } else if (key == "offset") {
+      if (!c.Int(&number)) return false;
+      record->offset = Offset(number);
+      has_offset = true;
+    } else if (key == "timestamp") {
+      if (!c.Int(&record->timestamp_ms)) return false;
+      has_timestamp = true;
+    } else if (key == "key") {
+      if (c.Peek() == 'n') {
+        if (!c.Null()) return false;
+        record_key.reset();
+      } else {
+        record_key.emplace();
+        if (!c.String(&*record_key)) return false;
+      }
+    } else if (key == "value") {
+      if (!c.String(&record->value)) return false;
+      has_value = true;
+    } else if (key == "headers") {
+      if (!c.BeginObject()) return false;
       RecordHeader header;
-      header.key = it.key();
-      if (!GetText(*it, base64, &header.value)) return std::nullopt;
-      record.headers.push_back(std::move(header));
+      while (c.NextMember(&header.key)) {
+        if (!c.String(&header.value)) return false;
+        record->headers.push_back(header);
+      }
+      if (!c.ok()) return false;
+    } else if (key == "encoding") {
+      if (!c.String(&text) || text != "base64") return false;
+      base64 = true;
+    } else if (!c.Skip()) {
+      return false;
     }
   }
-  return record;
+  if (!c.ok() || !has_topic || !has_partition || !has_offset || !has_timestamp || !has_value) {
+    return false;
+  }
+  record->key = std::move(record_key);
+  if (base64) {
+    std::string bytes;
+    if (record->key) {
+      if (!Base64Decode(*record->key, &bytes)) return false;
+      record->key = bytes;
+    }
+    if (!Base64Decode(record->value, &bytes)) return false;
+    record->value = std::move(bytes);
+    for (RecordHeader& header : record->headers) {
+      if (!Base64Decode(header.value, &bytes)) return false;
+      header.value = std::move(bytes);
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -197,77 +202,136 @@ HttpRequest CreateTopicHttp(const std::string& name, int32_t partitions,
 }
 
 std::optional<ApiError> ParseError(const HttpResponse& response) {
-  std::optional<Json> json = ParseObject(response.body);
-  if (!json) return std::nullopt;
+  JsonCursor c(response.body);
   ApiError error;
   error.http_status = response.status;
-  int64_t code = 0;
-  if (!GetInt(*json, "error_code", &code)) return std::nullopt;
-  error.error_code = static_cast<int>(code);
-  if (auto it = json->find("message"); it != json->end() && it->is_string()) {
-    error.message = it->get<std::string>();
-  }
   error.leader_hint = response.leader_hint;
+  bool has_code = false;
+  std::string key;
+  int64_t code = 0;
+  if (!c.BeginObject()) return std::nullopt;
+  while (c.NextMember(&key)) {
+    if (key == "error_code") {
+      if (!c.Int(&code)) return std::nullopt;
+      has_code = true;
+    } else if (key == "message") {
+      if (!c.String(&error.message)) return std::nullopt;
+    } else if (!c.Skip()) {
+      return std::nullopt;
+    }
+  }
+  if (!c.End() || !has_code) return std::nullopt;
+  error.error_code = static_cast<int>(code);
   return error;
 }
 
-std::optional<std::vector<ProduceResult>> ParseProduceAnswer(const HttpResponse& response) {
-  std::optional<Json> json = ParseObject(response.body);
-  if (!json) return std::nullopt;
-  auto offsets = json->find("offsets");
-  if (offsets == json->end() || !offsets->is_array()) return std::nullopt;
-  std::vector<ProduceResult> results;
-  results.reserve(offsets->size());
-  for (const Json& entry : *offsets) {
-    if (!entry.is_object()) return std::nullopt;
-    ProduceResult result;
-    int64_t partition = 0;
-    if (!GetInt(entry, "partition", &partition)) return std::nullopt;
-    result.partition = PartitionId(static_cast<int32_t>(partition));
-    int64_t code = 0;
-    if (GetInt(entry, "error_code", &code)) {
-      ApiError error;
-      error.error_code = static_cast<int>(code);
-      error.http_status = error.error_code / 100;
-      if (auto it = entry.find("message"); it != entry.end() && it->is_string()) {
-        error.message = it->get<std::string>();
-      }
-      result.error = std::move(error);
-    } else {
-      int64_t offset = 0, timestamp = 0;
-      if (!GetInt(entry, "offset", &offset) || !GetInt(entry, "timestamp", &timestamp)) {
-        return std::nullopt;
-      }
-      result.offset = Offset(offset);
-      result.timestamp_ms = timestamp;
+namespace {
+
+// One entry of a produce answer's "offsets".
+bool ParseProduceResult(JsonCursor& c, ProduceResult* result) {
+  if (!c.BeginObject()) return false;
+  std::string key;
+  int64_t number = 0;
+  bool has_partition = false, has_offset = false, has_timestamp = false;
+  std::optional<int64_t> code;
+  std::string message;
+  while (c.NextMember(&key)) {
+    if (key == "partition") {
+      if (!c.Int(&number)) return false;
+      result->partition = PartitionId(static_cast<int32_t>(number));
+      has_partition = true;
+    } else if (key == "offset") {
+      if (!c.Int(&number)) return false;
+      result->offset = Offset(number);
+      has_offset = true;
+    } else if (key == "timestamp") {
+      if (!c.Int(&result->timestamp_ms)) return false;
+      has_timestamp = true;
+    } else if (key == "error_code") {
+      if (!c.Int(&number)) return false;
+      code = number;
+    } else if (key == "message") {
+      if (!c.String(&message)) return false;
+    } else if (!c.Skip()) {
+      return false;
     }
-    results.push_back(std::move(result));
   }
+  if (!c.ok() || !has_partition) return false;
+  if (code) {
+    ApiError error;
+    error.error_code = static_cast<int>(*code);
+    error.http_status = error.error_code / 100;
+    error.message = std::move(message);
+    result->error = std::move(error);
+    return true;
+  }
+  return has_offset && has_timestamp;
+}
+
+}  // namespace
+
+std::optional<std::vector<ProduceResult>> ParseProduceAnswer(const HttpResponse& response) {
+  JsonCursor c(response.body);
+  std::vector<ProduceResult> results;
+  bool has_offsets = false;
+  std::string key;
+  if (!c.BeginObject()) return std::nullopt;
+  while (c.NextMember(&key)) {
+    if (key != "offsets") {
+      if (!c.Skip()) return std::nullopt;
+      continue;
+    }
+    has_offsets = true;
+    if (!c.BeginArray()) return std::nullopt;
+    while (c.NextElement()) {
+      ProduceResult result;
+      if (!ParseProduceResult(c, &result)) return std::nullopt;
+      results.push_back(std::move(result));
+    }
+    if (!c.ok()) return std::nullopt;
+  }
+  if (!c.End() || !has_offsets) return std::nullopt;
   return results;
 }
 
 std::optional<FetchAnswer> ParseFetchAnswer(const HttpResponse& response, const std::string& topic,
                                             PartitionId partition) {
-  std::optional<Json> json = ParseObject(response.body);
-  if (!json) return std::nullopt;
+  JsonCursor c(response.body);
   FetchAnswer answer;
-  int64_t next = 0, high = 0, start = 0, p = 0;
-  if (!GetInt(*json, "partition", &p) || p != partition.value() ||
-      !GetInt(*json, "next_offset", &next) || !GetInt(*json, "high_watermark", &high) ||
-      !GetInt(*json, "log_start_offset", &start)) {
-    return std::nullopt;
+  std::string key;
+  int64_t number = 0;
+  int found = 0;  // one bit per required field
+  if (!c.BeginObject()) return std::nullopt;
+  while (c.NextMember(&key)) {
+    if (key == "partition") {
+      if (!c.Int(&number) || number != partition.value()) return std::nullopt;
+      found |= 1;
+    } else if (key == "next_offset") {
+      if (!c.Int(&number)) return std::nullopt;
+      answer.next_offset = Offset(number);
+      found |= 2;
+    } else if (key == "high_watermark") {
+      if (!c.Int(&number)) return std::nullopt;
+      answer.high_watermark = Offset(number);
+      found |= 4;
+    } else if (key == "log_start_offset") {
+      if (!c.Int(&number)) return std::nullopt;
+      answer.log_start_offset = Offset(number);
+      found |= 8;
+    } else if (key == "records") {
+      if (!c.BeginArray()) return std::nullopt;
+      while (c.NextElement()) {
+        Record record;
+        if (!ParseRecord(c, topic, partition, &record)) return std::nullopt;
+        answer.records.push_back(std::move(record));
+      }
+      if (!c.ok()) return std::nullopt;
+      found |= 16;
+    } else if (!c.Skip()) {
+      return std::nullopt;
+    }
   }
-  answer.next_offset = Offset(next);
-  answer.high_watermark = Offset(high);
-  answer.log_start_offset = Offset(start);
-  auto records = json->find("records");
-  if (records == json->end() || !records->is_array()) return std::nullopt;
-  answer.records.reserve(records->size());
-  for (const Json& entry : *records) {
-    std::optional<Record> record = ParseRecord(entry, topic, partition);
-    if (!record) return std::nullopt;
-    answer.records.push_back(std::move(*record));
-  }
+  if (!c.End() || found != 31) return std::nullopt;
   return answer;
 }
 

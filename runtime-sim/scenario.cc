@@ -72,6 +72,7 @@ class Drawer {
   // but not recorded.
   bool Group(const std::string& path) {
     const Json* group = Find(path);
+    used_.insert(path);  // an empty group object is known, not a typo
     if (group == nullptr) {
       recording_ = false;  // absent: off, and its defaults are not worth printing
       return false;
@@ -149,7 +150,8 @@ class Drawer {
   }
   // Leaf paths of the spec that nobody consumed.
   void Leaves(const Json& node, const std::string& prefix, std::vector<std::string>* out) const {
-    const bool leaf = !node.is_object() || (node.size() == 1 && node.contains("log_uniform"));
+    const bool leaf = !node.is_object() || node.empty() ||
+                      (node.size() == 1 && node.contains("log_uniform"));
     if (leaf) {
       if (!used_.count(prefix)) out->push_back(prefix.empty() ? "(document)" : prefix);
       return;

@@ -84,7 +84,8 @@ std::string SimProducer::Describe() const {
          std::to_string(batcher_ != nullptr ? batcher_->outstanding() : 0) +
          " messages outstanding, " + std::to_string(queue_.size()) + " batches queued, " +
          std::to_string(in_flight_) + " in flight, " + std::to_string(waiting_retry_) +
-         " waiting to retry, " + std::to_string(retries_) + " retries";
+         " waiting to retry, " + std::to_string(retries_) + " retries" +
+         (last_error_.empty() ? "" : ", last: " + last_error_.substr(0, 200));
 }
 
 void SimProducer::ScheduleNext() {
@@ -290,6 +291,7 @@ void SimProducer::OnOk(Batch batch, const HttpResponse& response, bool late) {
 void SimProducer::Retry(Batch batch, const std::string& why) {
   ++retries_;
   ++waiting_retry_;
+  last_error_ = why;
   ctx_.trace.Record(ctx_.clock.NowMs(), TraceKind::kProduceFail, self_.value(), batch.attempts,
                     static_cast<int64_t>(batch.messages.size()), 0, why);
   // Exponential backoff with jitter, capped: a broker that refuses for a
@@ -364,6 +366,7 @@ std::string SimReader::Describe() const {
     s += " p" + std::to_string(p) + "@" + std::to_string(partitions_[p].position.value()) +
          "/hw" + std::to_string(partitions_[p].high_watermark.value());
   }
+  if (!last_error_.empty()) s += ", last: " + last_error_.substr(0, 200);
   return s;
 }
 
@@ -435,6 +438,7 @@ void SimReader::OnError(int32_t partition, Offset from, const HttpResponse& resp
                          response.body.substr(0, 200));
     return;
   }
+  last_error_ = std::to_string(error->error_code) + " " + error->message;
   ctx_.oracle.OnReadError(index_, config_.topic, PartitionId(partition), from, *error);
   if (ctx_.oracle.failed()) return;
   if (Retriable(response.status)) {

@@ -119,6 +119,7 @@ class SimProducer {
   bool generating_ = false;
   bool stopped_ = false;
   uint64_t messages_ = 0, acked_ = 0, retries_ = 0;
+  std::string last_error_;  // why the last retry was needed (liveness reports)
 };
 
 struct ReaderConfig {
@@ -173,6 +174,7 @@ class SimReader {
   std::vector<PartitionState> partitions_;
   bool stopped_ = false;
   uint64_t fetches_ = 0;
+  std::string last_error_;  // the last refusal (liveness reports)
 };
 
 // Creates the topic (retrying until the broker says created or exists).

@@ -7,11 +7,12 @@
 //   drain   faults stop: the network heals, disk faults end, crashed nodes
 //           restart, nodes whose disk failed are restarted (the operator's
 //           repair); producers stop generating, send one probe each, and
-//           must get every outstanding message acked; readers must catch up
-//           with every acked offset (liveness: progress in every
-//           options.drain_ms window, done within kDrainWindowsMax windows);
+//           must get every outstanding message acked (liveness: progress in
+//           every options.drain_ms window, done within kDrainWindowsMax
+//           windows); readers keep reading meanwhile;
 //   audit   a fresh reader reads every partition from offset 0 to its high
-//           watermark; the oracle's final checks run on what it read.
+//           watermark (same liveness rule); the oracle's final checks run on
+//           what it read: every acked record is there, identical.
 // The run stops at the first violation.
 //
 // Single-threaded. Owns everything it simulates; nothing in here reads a
@@ -85,8 +86,10 @@ class Simulation {
   // Runs events until `done()` or the simulated deadline passes (false), or a
   // violation or the event budget ends the run.
   bool RunUntil(Millis deadline_ms, const std::function<bool()>& done);
+  // Runs until `done()`; fails invariant 5 (named `what`) when a drain_ms
+  // window passes without progress or kDrainWindowsMax windows pass.
+  void RunWithProgress(const char* what, const std::function<bool()>& done);
   void RestartAll();
-  bool ReadersCaughtUp() const;
   std::string PendingReport() const;
   void Finish(RunResult* result);
 

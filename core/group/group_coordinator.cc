@@ -399,7 +399,8 @@ Result<PollPlan> GroupCoordinator::BeginPoll(const PollStart& start) {
                       kDetailPollInFlight);
     }
   }
-  GAFKA_RETURN_IF_ERROR(EnsureMember(start.group_id, start.consumer_id, start.topic).status());
+  GAFKA_ASSIGN_OR_RETURN(const MemberView ensured,
+                         EnsureMember(start.group_id, start.consumer_id, start.topic));
   Group& group = *FindGroup(start.group_id);
   const int32_t count = std::max<int32_t>(0, topics_.PartitionCount(start.topic));
   auto known = group.partition_counts.find(start.topic);
@@ -425,7 +426,7 @@ Result<PollPlan> GroupCoordinator::BeginPoll(const PollStart& start) {
   member.poll_topic = start.topic;
   Touch(group.id, member);
   plan.poll_id = member.poll_id;
-  plan.member = Answer(group, member);
+  plan.member = Answer(group, member, ensured.joined);
   return plan;
 }
 

@@ -39,9 +39,8 @@ IndexPosition SegmentIndex::Lookup(Offset offset) const {
   CHECK(offset >= base_offset_);
   const auto relative = static_cast<uint64_t>(offset - base_offset_);
   // First entry past `relative`; the one before it (if any) is the answer.
-  auto it = std::upper_bound(
-      entries_.begin(), entries_.end(), relative,
-      [](uint64_t r, const IndexEntry& e) { return r < e.relative_offset; });
+  auto it = std::upper_bound(entries_.begin(), entries_.end(), relative,
+                             [](uint64_t r, const IndexEntry& e) { return r < e.relative_offset; });
   if (it == entries_.begin()) return IndexPosition{base_offset_, 0};
   --it;
   IndexPosition found{base_offset_ + it->relative_offset, it->position,
@@ -98,8 +97,8 @@ std::string SegmentIndex::EncodeFile() const {
   PutFixed32(&out, static_cast<uint32_t>(entries_.size()));
   PutFixed32(&out, static_cast<uint32_t>(epochs_.size()));
   PutFixed32(&out, crc32c::Value(out));
-  CHECK(out.size() == entries_.size() * kIndexEntrySize + epochs_.size() * kEpochEntrySize +
-                          kIndexFooterSize);
+  CHECK(out.size() ==
+        entries_.size() * kIndexEntrySize + epochs_.size() * kEpochEntrySize + kIndexFooterSize);
   return out;
 }
 
@@ -166,8 +165,8 @@ Status SegmentIndex::Validate() const {
   }
   for (size_t i = 0; i < epochs_.size(); ++i) {
     if (epochs_[i].offset >= next_offset_) return Corruption("index: epoch past the end");
-    if (i > 0 && (epochs_[i].epoch <= epochs_[i - 1].epoch ||
-                  epochs_[i].offset <= epochs_[i - 1].offset)) {
+    if (i > 0 &&
+        (epochs_[i].epoch <= epochs_[i - 1].epoch || epochs_[i].offset <= epochs_[i - 1].offset)) {
       return Corruption("index: epochs out of order");
     }
   }

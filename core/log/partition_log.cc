@@ -46,9 +46,9 @@ Status PartitionLog::Impl::Init(wal::RecoveredLog recovered) {
   dir_dirty_ = false;
   RebuildSummary();
   durable_ = end_;
-  env_.logger.Log(LogLevel::kInfo, "log " + dir_ + " recovered [" +
-                                       std::to_string(start_.value()) + ", " +
-                                       std::to_string(end_.value()) + "): " + report_.detail);
+  env_.logger.Log(LogLevel::kInfo, "log " + dir_ + " recovered [" + std::to_string(start_.value()) +
+                                       ", " + std::to_string(end_.value()) +
+                                       "): " + report_.detail);
   return Status::Ok();
 }
 
@@ -58,7 +58,8 @@ void PartitionLog::Impl::RebuildSummary() {
   epoch_starts_.clear();
   for (const auto& [base, segment] : segments_) {
     size_bytes_ += segment->size();
-    for (const wal::EpochStart& e : segment->index().epochs()) epoch_starts_.emplace(e.epoch, e.offset);
+    for (const wal::EpochStart& e : segment->index().epochs())
+      epoch_starts_.emplace(e.epoch, e.offset);
   }
   start_ = segments_.empty() ? Offset(0) : segments_.begin()->first;
   end_ = segments_.empty() ? Offset(0) : segments_.rbegin()->second->next_offset();
@@ -71,12 +72,14 @@ Status PartitionLog::Impl::CreateSegment(Offset base) {
   // A stale seal for this base must never describe the new file.
   Status removed = env_.disk.Remove(dir_ + "/" + wal::SegmentIndexName(base));
   if (!removed.ok() && removed.code() != Code::kNotFound) return removed;
-  GAFKA_ASSIGN_OR_RETURN(std::unique_ptr<File> file,
-                         env_.disk.Open(dir_ + "/" + wal::SegmentLogName(base), OpenMode::kCreateNew));
+  GAFKA_ASSIGN_OR_RETURN(
+      std::unique_ptr<File> file,
+      env_.disk.Open(dir_ + "/" + wal::SegmentLogName(base), OpenMode::kCreateNew));
   if (!segments_.empty()) to_seal_.push_back(active().base_offset());
-  segments_.emplace(base, std::make_unique<Segment>(
-                              dir_, std::move(file), wal::SegmentIndex(base, config_.index_interval_bytes),
-                              false, env_.clock.NowMs()));
+  segments_.emplace(
+      base, std::make_unique<Segment>(dir_, std::move(file),
+                                      wal::SegmentIndex(base, config_.index_interval_bytes), false,
+                                      env_.clock.NowMs()));
   dir_dirty_ = true;
   return Status::Ok();
 }
@@ -140,7 +143,8 @@ Status PartitionLog::Impl::Write(std::span<const Record> records,
   for (const Record& r : records) {
     sizes.push_back(wal::EncodedSize(r));
     if (sizes.back() - 4 > wal::kMaxRecordLength) {
-      return TooLarge("record of " + std::to_string(sizes.back()) + " bytes", kDetailMessageTooLarge);
+      return TooLarge("record of " + std::to_string(sizes.back()) + " bytes",
+                      kDetailMessageTooLarge);
     }
   }
   bool wrote = false;
@@ -157,7 +161,8 @@ Status PartitionLog::Impl::Write(std::span<const Record> records,
       wal::EncodeRecord(records[i], &bytes);
       metas.push_back({records[i].offset, records[i].timestamp_ms, records[i].epoch, sizes[i]});
       ++i;
-    } while (i < records.size() && segment.size() + bytes.size() + sizes[i] <= config_.segment_bytes);
+    } while (i < records.size() &&
+             segment.size() + bytes.size() + sizes[i] <= config_.segment_bytes);
     bool file_damaged = false;
     Status s = segment.Append(bytes, metas, &file_damaged);
     if (!s.ok()) {
@@ -179,7 +184,8 @@ Result<Segment*> PartitionLog::Impl::ActiveFor(size_t record_size) {
   Segment& current = active();
   CHECK(!current.sealed());
   const bool full = !current.empty() && current.size() + record_size > config_.segment_bytes;
-  const bool old = !current.empty() && env_.clock.NowMs() - current.created_ms() >= config_.segment_ms;
+  const bool old =
+      !current.empty() && env_.clock.NowMs() - current.created_ms() >= config_.segment_ms;
   if (full || old) GAFKA_RETURN_IF_ERROR(CreateSegment(end_));
   CHECK(active().next_offset() == end_);
   return &active();
@@ -213,8 +219,8 @@ Result<ReadResult> PartitionLog::Impl::Read(Offset from, size_t max_count, size_
     Segment& segment = *it->second;
     ++it;
     if (out.next_offset >= segment.next_offset()) continue;
-    GAFKA_ASSIGN_OR_RETURN(bool more, ReadSegment(segment, out.next_offset, stop, max_count,
-                                                  max_bytes, &out, &bytes));
+    GAFKA_ASSIGN_OR_RETURN(
+        bool more, ReadSegment(segment, out.next_offset, stop, max_count, max_bytes, &out, &bytes));
     if (!more) break;
   }
   CHECK(out.next_offset == from + static_cast<int64_t>(out.records.size()));
@@ -240,9 +246,9 @@ Result<bool> PartitionLog::Impl::ReadSegment(Segment& segment, Offset from, Offs
     Record record;
     GAFKA_ASSIGN_OR_RETURN(RecordCursor::Step step, cursor.Next(&c, wanted ? &record : nullptr));
     if (step != RecordCursor::Step::kRecord || c.offset != expected) {
-      return ReadCorruption(segment, position, expected,
-                            step == RecordCursor::Step::kEnd ? wal::DecodeOutcome::kTruncated
-                                                             : c.outcome);
+      return ReadCorruption(
+          segment, position, expected,
+          step == RecordCursor::Step::kEnd ? wal::DecodeOutcome::kTruncated : c.outcome);
     }
     if (!wanted) continue;
     if (!out->records.empty() && *bytes + c.size > max_bytes) return false;
@@ -255,10 +261,10 @@ Result<bool> PartitionLog::Impl::ReadSegment(Segment& segment, Offset from, Offs
 
 Status PartitionLog::Impl::ReadCorruption(const Segment& segment, uint64_t position, Offset offset,
                                           wal::DecodeOutcome outcome) {
-  Status s = Corruption(segment.log_path() + " at byte " + std::to_string(position) +
-                        " (offset " + std::to_string(offset.value()) + "): " +
-                        (outcome == wal::DecodeOutcome::kOk ? "unexpected offset"
-                                                            : wal::DecodeOutcomeName(outcome)));
+  Status s = Corruption(
+      segment.log_path() + " at byte " + std::to_string(position) + " (offset " +
+      std::to_string(offset.value()) + "): " +
+      (outcome == wal::DecodeOutcome::kOk ? "unexpected offset" : wal::DecodeOutcomeName(outcome)));
   Fail(s);
   return s;
 }
@@ -337,8 +343,9 @@ int PartitionLog::Impl::ApplyRetention() {
   while (segments_.size() > 1) {
     Segment& first = *segments_.begin()->second;
     if (!first.sealed()) break;  // only whole sealed segments, never the active one
-    const bool by_size = config_.retention_bytes >= 0 &&
-                         size_bytes_ - first.size() >= static_cast<uint64_t>(config_.retention_bytes);
+    const bool by_size =
+        config_.retention_bytes >= 0 &&
+        size_bytes_ - first.size() >= static_cast<uint64_t>(config_.retention_bytes);
     const Millis newest_ms = first.index().max_timestamp_ms();
     const bool by_time = config_.retention_ms >= 0 && newest_ms != wal::kNoTimestamp &&
                          now_ms - newest_ms > config_.retention_ms;

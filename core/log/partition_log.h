@@ -36,11 +36,11 @@
 namespace gafka {
 
 struct LogConfig {
-  uint64_t segment_bytes = 64ull << 20;           // roll when the active segment reaches this
-  Millis segment_ms = 7ll * 24 * 3600 * 1000;     // or when it is this old
-  uint64_t index_interval_bytes = 4096;           // one sparse index entry per this many bytes
-  int64_t retention_bytes = -1;                   // -1: unlimited
-  Millis retention_ms = 7ll * 24 * 3600 * 1000;   // -1: unlimited
+  uint64_t segment_bytes = 64ull << 20;          // roll when the active segment reaches this
+  Millis segment_ms = 7ll * 24 * 3600 * 1000;    // or when it is this old
+  uint64_t index_interval_bytes = 4096;          // one sparse index entry per this many bytes
+  int64_t retention_bytes = -1;                  // -1: unlimited
+  Millis retention_ms = 7ll * 24 * 3600 * 1000;  // -1: unlimited
 };
 
 struct AppendResult {
@@ -50,12 +50,12 @@ struct AppendResult {
 
 // What recovery found on Open (for logs and tests).
 struct LogRecoveryReport {
-  uint64_t bytes_scanned = 0;     // bytes of segment data read to recover
-  uint64_t bytes_cut = 0;         // torn tail removed (including removed segments)
-  int segments_removed = 0;       // empty/unacked tail segments dropped
-  int segments_trusted = 0;       // sealed segments loaded from their index, not scanned
-  int segments_scanned = 0;       // unsealed segments read record by record
-  std::string detail;             // human-readable summary
+  uint64_t bytes_scanned = 0;  // bytes of segment data read to recover
+  uint64_t bytes_cut = 0;      // torn tail removed (including removed segments)
+  int segments_removed = 0;    // empty/unacked tail segments dropped
+  int segments_trusted = 0;    // sealed segments loaded from their index, not scanned
+  int segments_scanned = 0;    // unsealed segments read record by record
+  std::string detail;          // human-readable summary
 };
 
 struct ReadResult {

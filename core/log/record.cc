@@ -168,12 +168,18 @@ bool PeekHeader(const char* data, size_t n, size_t* total_size, Offset* offset) 
 
 const char* DecodeOutcomeName(DecodeOutcome o) {
   switch (o) {
-    case DecodeOutcome::kOk: return "ok";
-    case DecodeOutcome::kTruncated: return "truncated";
-    case DecodeOutcome::kBadLength: return "bad length";
-    case DecodeOutcome::kBadMagic: return "bad magic";
-    case DecodeOutcome::kBadCrc: return "bad crc";
-    case DecodeOutcome::kBadLayout: return "bad layout";
+    case DecodeOutcome::kOk:
+      return "ok";
+    case DecodeOutcome::kTruncated:
+      return "truncated";
+    case DecodeOutcome::kBadLength:
+      return "bad length";
+    case DecodeOutcome::kBadMagic:
+      return "bad magic";
+    case DecodeOutcome::kBadCrc:
+      return "bad crc";
+    case DecodeOutcome::kBadLayout:
+      return "bad layout";
   }
   return "unknown";
 }

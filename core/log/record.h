@@ -56,12 +56,12 @@ void EncodeRecord(const Record& r, std::string* dst);
 size_t EncodedSize(const Record& r);
 
 enum class DecodeOutcome {
-  kOk,          // a whole record with a valid CRC
-  kTruncated,   // fewer bytes than the header or the declared length: a short tail
-  kBadLength,   // length field impossible (too small / over kMaxRecordLength)
-  kBadMagic,    // unknown format byte
-  kBadCrc,      // CRC mismatch
-  kBadLayout,   // CRC ok but inner lengths inconsistent (a bug or a forged record)
+  kOk,         // a whole record with a valid CRC
+  kTruncated,  // fewer bytes than the header or the declared length: a short tail
+  kBadLength,  // length field impossible (too small / over kMaxRecordLength)
+  kBadMagic,   // unknown format byte
+  kBadCrc,     // CRC mismatch
+  kBadLayout,  // CRC ok but inner lengths inconsistent (a bug or a forged record)
 };
 const char* DecodeOutcomeName(DecodeOutcome o);
 

@@ -114,6 +114,7 @@ class Recoverer {
 
   Result<RecoveredLog> Run() {
     GAFKA_RETURN_IF_ERROR(env_.disk.MakeDirs(dir_));
+    GAFKA_RETURN_IF_ERROR(SyncAncestors());
     GAFKA_RETURN_IF_ERROR(Load());
     GAFKA_RETURN_IF_ERROR(Walk());
     out_.report.detail = detail_.empty() ? "clean" : detail_;
@@ -122,6 +123,19 @@ class Recoverer {
 
  private:
   std::string Path(const std::string& name) const { return dir_ + "/" + name; }
+
+  // The log directory itself must survive a crash: sync the entry of every
+  // path component in its parent ("" is the Disk's root).
+  Status SyncAncestors() {
+    std::string parent;
+    for (size_t at = 0;;) {
+      GAFKA_RETURN_IF_ERROR(env_.disk.SyncDir(parent));
+      const size_t slash = dir_.find('/', at);
+      if (slash == std::string::npos) return Status::Ok();
+      parent = dir_.substr(0, slash);
+      at = slash + 1;
+    }
+  }
   void Note(const std::string& line) { detail_ += (detail_.empty() ? "" : "; ") + line; }
 
   // Lists the directory, removes index files without a log (a stale seal
@@ -153,11 +167,13 @@ class Recoverer {
   }
 
   Status LoadSeal(Candidate* c) {
-    GAFKA_ASSIGN_OR_RETURN(std::unique_ptr<File> file,
-                           env_.disk.Open(Path(SegmentIndexName(c->base)), OpenMode::kOpenExisting));
+    GAFKA_ASSIGN_OR_RETURN(
+        std::unique_ptr<File> file,
+        env_.disk.Open(Path(SegmentIndexName(c->base)), OpenMode::kOpenExisting));
     std::string bytes;
     GAFKA_RETURN_IF_ERROR(file->Read(0, static_cast<size_t>(file->Size()), &bytes));
-    Result<SegmentIndex> index = SegmentIndex::DecodeFile(bytes, c->base, config_.index_interval_bytes);
+    Result<SegmentIndex> index =
+        SegmentIndex::DecodeFile(bytes, c->base, config_.index_interval_bytes);
     if (index.ok()) {
       c->seal = std::move(index).value();
     } else {
@@ -192,8 +208,8 @@ class Recoverer {
       } else {
         ++out_.report.segments_scanned;
         GAFKA_ASSIGN_OR_RETURN(ScanResult scan,
-                               ScanSegment(*c.file, c.base, config_.index_interval_bytes,
-                                           min_epoch, &out_.report.bytes_scanned));
+                               ScanSegment(*c.file, c.base, config_.index_interval_bytes, min_epoch,
+                                           &out_.report.bytes_scanned));
         if (scan.damaged) return Damaged(i, std::move(scan));
         index = std::move(scan.index);
       }
@@ -209,10 +225,10 @@ class Recoverer {
     const SegmentIndex& seal = *c.seal;
     const std::string path = Path(SegmentLogName(c.base));
     if (c.file->Size() < seal.size()) {
-      out_.corruption = Corruption(path + " is " + std::to_string(c.file->Size()) +
-                                   " bytes but its seal records " + std::to_string(seal.size()) +
-                                   ": synced data vanished (offset " +
-                                   std::to_string(c.base.value()) + ")");
+      out_.corruption =
+          Corruption(path + " is " + std::to_string(c.file->Size()) +
+                     " bytes but its seal records " + std::to_string(seal.size()) +
+                     ": synced data vanished (offset " + std::to_string(c.base.value()) + ")");
       return false;
     }
     if (!seal.epochs().empty() && seal.epochs().front().epoch < min_epoch) {
@@ -234,10 +250,9 @@ class Recoverer {
            std::to_string(expected.value()) + ", short of " + SegmentLogName(c.base));
       return RemoveFrom(i);
     }
-    out_.corruption =
-        Corruption(Path(SegmentLogName(c.base)) + ": starts at offset " +
-                   std::to_string(c.base.value()) + " but the previous segment ends at offset " +
-                   std::to_string(expected.value()));
+    out_.corruption = Corruption(
+        Path(SegmentLogName(c.base)) + ": starts at offset " + std::to_string(c.base.value()) +
+        " but the previous segment ends at offset " + std::to_string(expected.value()));
     return Status::Ok();
   }
 
@@ -250,10 +265,9 @@ class Recoverer {
     GAFKA_ASSIGN_OR_RETURN(bool valid_after, ValidRecordAfter(*c.file, damage, c.file->Size(),
                                                               offset, &out_.report.bytes_scanned));
     if (valid_after || AnySealedFrom(i + 1)) {
-      out_.corruption = Corruption(Describe(path, damage, offset) + ": " +
-                                   DecodeOutcomeName(scan.outcome) +
-                                   (valid_after ? ", followed by valid records"
-                                                : ", before a sealed segment"));
+      out_.corruption =
+          Corruption(Describe(path, damage, offset) + ": " + DecodeOutcomeName(scan.outcome) +
+                     (valid_after ? ", followed by valid records" : ", before a sealed segment"));
       Keep(c, std::move(scan.index), false);
       return Status::Ok();
     }

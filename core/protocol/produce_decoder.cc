@@ -130,6 +130,7 @@ bool DecodeMessage(FieldReader& reader, const MessageDefaults& defaults, const A
 }
 
 // acks from the body (0, 1, -1, "0", "1", "-1", "all") and/or ?acks=.
+// A body value that is neither a string nor an int64 is named by its type.
 bool ReadAcks(FieldReader& reader, const HttpRequest& request, Acks* acks) {
   std::optional<Acks> from_body;
   if (Json* value = reader.Find("acks")) {
@@ -140,7 +141,7 @@ bool ReadAcks(FieldReader& reader, const HttpRequest& request, Acks* acks) {
     } else if (ReadInt64(*value, &number) == IntRead::kOk) {
       text = std::to_string(number);
     } else {
-      text = value->dump();
+      text = value->type_name();
     }
     Acks parsed{};
     if (MaybeError error = ParseAcksText(text, "acks", &parsed)) {
@@ -190,6 +191,14 @@ bool DecodeBatch(FieldReader& root, Json& messages, const MessageDefaults& defau
 }  // namespace
 
 std::variant<ApiRequest, ApiError> DecodeProduce(const HttpRequest& http, const ApiLimits& limits) {
+#ifdef GAFKA_WITH_SIMDJSON
+  if (http.body.size() <= kSimdjsonMaxBodyBytes) return DecodeProduceSimdjson(http, limits);
+#endif
+  return DecodeProduceNlohmann(http, limits);
+}
+
+std::variant<ApiRequest, ApiError> DecodeProduceNlohmann(const HttpRequest& http,
+                                                         const ApiLimits& limits) {
   std::variant<Json, ApiError> parsed = ParseJsonObject(http.body);
   if (auto* error = std::get_if<ApiError>(&parsed)) return std::move(*error);
   Json& body = std::get<Json>(parsed);

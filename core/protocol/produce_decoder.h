@@ -13,4 +13,16 @@ namespace gafka {
 std::variant<ApiRequest, ApiError> DecodeProduce(const HttpRequest& request,
                                                  const ApiLimits& limits);
 
+// The two implementations behind DecodeProduce, with the same rules and
+// messages. nlohmann is always there; simdjson (about 20x faster) is used
+// when the build defines GAFKA_WITH_SIMDJSON and links simdjson, for bodies
+// up to kSimdjsonMaxBodyBytes (its buffers take ~14x the body).
+std::variant<ApiRequest, ApiError> DecodeProduceNlohmann(const HttpRequest& request,
+                                                         const ApiLimits& limits);
+#ifdef GAFKA_WITH_SIMDJSON
+inline constexpr size_t kSimdjsonMaxBodyBytes = 4u << 20;
+std::variant<ApiRequest, ApiError> DecodeProduceSimdjson(const HttpRequest& request,
+                                                         const ApiLimits& limits);
+#endif
+
 }  // namespace gafka

@@ -159,7 +159,7 @@ TEST_F(ApiTest, ProduceSingleAndBatchThenFetchReturnsEverythingIdentical) {
   std::vector<ProduceMessage> batch(3);
   batch[0].key = "user123";  // same key: same partition, next offset
   batch[0].value = "second";
-  batch[0].headers = {{"trace", "abc"}, {"trace", "dup"}};
+  batch[0].headers = {{"trace", "abc"}, {"origin", "e2e"}};
   batch[1].value = binary;   // not UTF-8: travels as base64
   batch[1].partition = PartitionId(key_partition);
   batch[2].value = "";

@@ -40,6 +40,9 @@ struct BrokerFlags {
   std::string log_level = "info";
   std::string log_file;
   size_t http_threads = 64;
+  size_t max_pending_requests = 4096;
+  Millis answer_deadline_ms = 15'000;
+  Millis poll_margin_ms = 15'000;
   int64_t max_message_bytes = 1 << 20;
 };
 
@@ -101,6 +104,17 @@ void AddFlags(CLI::App& app, BrokerFlags& f) {
   app.add_option("--http-threads", f.http_threads, "HTTP worker threads")
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();
+  app.add_option("--max-pending-requests", f.max_pending_requests,
+                 "requests waiting for the broker before new ones get 503")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 20))
+      ->capture_default_str();
+  app.add_option("--answer-deadline-ms", f.answer_deadline_ms,
+                 "a request the broker has not answered by then gets 504")
+      ->check(CLI::Range(Millis{1}, Millis{3'600'000}))
+      ->capture_default_str();
+  app.add_option("--poll-margin-ms", f.poll_margin_ms,
+                 "a long poll gets 504 after its timeout plus this (tests: may be < 0)")
+      ->capture_default_str();
   app.add_option("--max-message-bytes", f.max_message_bytes, "largest value accepted")
       ->check(CLI::Range(int64_t{1}, int64_t{64} << 20))
       ->capture_default_str();
@@ -158,6 +172,9 @@ int Serve(const BrokerFlags& flags) {
   http.host = flags.host;
   http.port = flags.port;
   http.threads = flags.http_threads;
+  http.max_pending_requests = flags.max_pending_requests;
+  http.answer_deadline_ms = flags.answer_deadline_ms;
+  http.poll_margin_ms = flags.poll_margin_ms;
   http.limits = config.limits;
   real::EventLoop& loop = env->loop();
   HttpServer server(http, *broker, [&loop](Task task) { return loop.Post(std::move(task)); }, log);

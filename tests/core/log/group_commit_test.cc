@@ -21,10 +21,12 @@ TEST(LogGroupCommit, ManyAppendsBeforeTheSyncCompletesShareOneSync) {
   std::vector<int> order;
   for (int i = 0; i < 10; ++i) {
     const RecordInput in = Input(i);
-    ASSERT_TRUE(log->Append(One(in), Epoch(1), [&order, i](Status s) {
-      EXPECT_TRUE(s.ok());
-      order.push_back(i);
-    }).ok());
+    ASSERT_TRUE(log->Append(One(in), Epoch(1),
+                            [&order, i](Status s) {
+                              EXPECT_TRUE(s.ok());
+                              order.push_back(i);
+                            })
+                    .ok());
   }
   EXPECT_TRUE(order.empty()) << "no callback inside Append";
   EXPECT_EQ(log->durable_offset(), Offset(0));
@@ -43,10 +45,12 @@ TEST(LogGroupCommit, DurableCallbackFiresOnlyAfterTheSyncCompletes) {
   auto log = world.Open();
   bool called = false;
   const Millis start_ms = world.clock().NowMs();
-  ASSERT_TRUE(log->Append(One(Input(0)), Epoch(1), [&](Status s) {
-    EXPECT_TRUE(s.ok());
-    called = true;
-  }).ok());
+  ASSERT_TRUE(log->Append(One(Input(0)), Epoch(1),
+                          [&](Status s) {
+                            EXPECT_TRUE(s.ok());
+                            called = true;
+                          })
+                  .ok());
   world.clock().RunUntil(start_ms + 4);
   EXPECT_FALSE(called);
   EXPECT_EQ(log->durable_offset(), Offset(0));
@@ -60,11 +64,13 @@ TEST(LogGroupCommit, AppendFromInsideADurableCallbackRidesTheNextSync) {
   SimWorld world;
   auto log = world.Open();
   bool second_durable = false;
-  ASSERT_TRUE(log->Append(One(Input(0)), Epoch(1), [&](Status) {
-    ASSERT_TRUE(log->Append(One(Input(1)), Epoch(1), [&](Status s) {
-      second_durable = s.ok();
-    }).ok());
-  }).ok());
+  ASSERT_TRUE(log->Append(One(Input(0)), Epoch(1),
+                          [&](Status) {
+                            ASSERT_TRUE(log->Append(One(Input(1)), Epoch(1),
+                                                    [&](Status s) { second_durable = s.ok(); })
+                                            .ok());
+                          })
+                  .ok());
   world.clock().RunAll();
   EXPECT_TRUE(second_durable);
   EXPECT_EQ(log->durable_offset(), Offset(2));

@@ -28,8 +28,8 @@ TEST(SegmentIndex, AddsOneEntryPerIntervalBytes) {
   EXPECT_EQ(index.next_offset(), Offset(1020));
   EXPECT_EQ(index.size(), 2000u);
   EXPECT_EQ(index.max_timestamp_ms(), 200);
-  EXPECT_EQ(index.epochs(), (std::vector<EpochStart>{{Epoch(3), Offset(1000)},
-                                                      {Epoch(4), Offset(1010)}}));
+  EXPECT_EQ(index.epochs(),
+            (std::vector<EpochStart>{{Epoch(3), Offset(1000)}, {Epoch(4), Offset(1010)}}));
 }
 
 TEST(SegmentIndex, LookupLandsOnTheLastBoundaryAtOrBefore) {

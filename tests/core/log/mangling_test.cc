@@ -136,8 +136,8 @@ TEST_F(WalMangling, FlippingAnyByteOfAnyFileNeverServesABadRecord) {
         Reopen(path, mangled, world);
         auto log = world.Open(MangleConfig());
         ASSERT_NE(log, nullptr);
-        const std::string what = path + " byte " + std::to_string(i) + " mask " +
-                                 std::to_string(mask);
+        const std::string what =
+            path + " byte " + std::to_string(i) + " mask " + std::to_string(mask);
         const bool failed_at_open = !log->failed().ok();
         CheckServed(*log, DamagedRecord(path, i), what);
         if (failed_at_open) {

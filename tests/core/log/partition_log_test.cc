@@ -118,13 +118,14 @@ TEST(PartitionLog, RollsByAgeOfTheActiveSegment) {
   LogConfig config = SmallConfig();
   config.segment_bytes = 1 << 20;
   config.segment_ms = 1000;
+  const Millis created_ms = world.clock().NowMs();
   auto log = world.Open(config);
   world.AppendN(*log, 0, 3);
   EXPECT_EQ(log->segment_count(), 1u);
-  world.clock().RunUntil(world.clock().NowMs() + 999);
-  world.AppendN(*log, 3, 1);
+  world.clock().RunUntil(created_ms + 998);
+  world.AppendN(*log, 3, 1);  // appended at 998 (its sync ends at 999)
   EXPECT_EQ(log->segment_count(), 1u);
-  world.clock().RunUntil(world.clock().NowMs() + 1);
+  world.clock().RunUntil(created_ms + 1000);
   world.AppendN(*log, 4, 1);
   EXPECT_EQ(log->segment_count(), 2u);
   // An empty active segment never rolls, however old.
@@ -162,14 +163,15 @@ TEST(PartitionLog, ReopenAfterCleanCloseKeepsEverything) {
   EXPECT_EQ(log->end_offset(), Offset(26));
   EXPECT_EQ(log->durable_offset(), Offset(26));
   EXPECT_EQ(log->epoch_starts(), epochs);
-  EXPECT_EQ(log->epoch_starts(), (std::map<Epoch, Offset>{{Epoch(1), Offset(0)},
-                                                           {Epoch(2), Offset(25)}}));
+  EXPECT_EQ(log->epoch_starts(),
+            (std::map<Epoch, Offset>{{Epoch(1), Offset(0)}, {Epoch(2), Offset(25)}}));
   EXPECT_EQ(log->recovery_report().bytes_cut, 0u);
   auto all = ReadAll(*log);
   ASSERT_EQ(all->size(), 26u);
   for (int i = 0; i < 26; ++i) ExpectRecordIs((*all)[i], i);
-  world.AppendN(*log, 26, 5);  // and appends continue densely
-  EXPECT_EQ(log->end_offset(), Offset(31));
+  std::vector<RecordInput> more = {Input(26), Input(27)};
+  for (const Status& s : world.AppendAndSync(*log, more, Epoch(2))) EXPECT_TRUE(s.ok());
+  EXPECT_EQ(log->end_offset(), Offset(28));  // appends continue densely
 }
 
 TEST(PartitionLog, OffsetForTimestampFindsTheFirstRecordAtOrAfter) {
@@ -195,8 +197,8 @@ TEST(PartitionLog, EpochStartsTrackEachLeaderEpoch) {
   auto log = world.Open();
   world.AppendN(*log, 0, 3);
   ASSERT_TRUE(log->Append(std::vector<RecordInput>{Input(3)}, Epoch(4), Ignore()).ok());
-  EXPECT_EQ(log->epoch_starts(), (std::map<Epoch, Offset>{{Epoch(1), Offset(0)},
-                                                           {Epoch(4), Offset(3)}}));
+  EXPECT_EQ(log->epoch_starts(),
+            (std::map<Epoch, Offset>{{Epoch(1), Offset(0)}, {Epoch(4), Offset(3)}}));
   auto stale = log->Append(std::vector<RecordInput>{Input(4)}, Epoch(2), Ignore());
   EXPECT_EQ(stale.status().code(), Code::kConflict);
   EXPECT_EQ(log->end_offset(), Offset(4));

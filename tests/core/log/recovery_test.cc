@@ -55,8 +55,8 @@ TEST(SegmentRecovery, TornTrailingRecordIsCut) {
 }
 
 TEST(SegmentRecovery, GarbageAndZerosAfterTheLastRecordAreCut) {
-  for (const std::string& tail : {std::string(4096, '\0'), std::string("\x07\xff garbage \x67"),
-                                  std::string(3, '\x01')}) {
+  for (const std::string& tail :
+       {std::string(4096, '\0'), std::string("\x07\xff garbage \x67"), std::string(3, '\x01')}) {
     SimWorld world;
     Build(world, 5);
     const std::string bytes = Contents(world, LogPath(0));

@@ -86,8 +86,8 @@ TEST(LogTruncate, CutsWithinASegmentAndDeletesLaterOnes) {
   auto reopened = world.Open();
   EXPECT_EQ(reopened->end_offset(), Offset(16));
   EXPECT_EQ(reopened->Read(Offset(15), 1, 1)->records[0].value, "from the new leader");
-  EXPECT_EQ(reopened->epoch_starts(), (std::map<Epoch, Offset>{{Epoch(1), Offset(0)},
-                                                                {Epoch(2), Offset(15)}}));
+  EXPECT_EQ(reopened->epoch_starts(),
+            (std::map<Epoch, Offset>{{Epoch(1), Offset(0)}, {Epoch(2), Offset(15)}}));
 }
 
 TEST(LogTruncate, IntoASealedSegmentUnsealsItAndItBecomesActive) {
@@ -112,8 +112,8 @@ TEST(LogTruncate, DropsEpochStartsAtOrAboveTheCut) {
   SimWorld world;
   auto log = world.Open();
   world.AppendN(*log, 0, 10);
-  ASSERT_TRUE(log->Append(std::vector<RecordInput>{Input(10), Input(11)}, Epoch(3),
-                          [](Status) {}).ok());
+  ASSERT_TRUE(
+      log->Append(std::vector<RecordInput>{Input(10), Input(11)}, Epoch(3), [](Status) {}).ok());
   world.clock().RunAll();
   ASSERT_TRUE(log->Truncate(Offset(10)).ok());
   EXPECT_EQ(log->epoch_starts(), (std::map<Epoch, Offset>{{Epoch(1), Offset(0)}}));
@@ -130,7 +130,8 @@ TEST(LogTruncate, PendingDurableCallbacksAboveTheCutFailAndOthersSucceed) {
   std::vector<Status> results(3, Internal("not called"));
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(log->Append(std::vector<RecordInput>{Input(3 + i)}, Epoch(1),
-                            [&results, i](Status s) { results[i] = s; }).ok());
+                            [&results, i](Status s) { results[i] = s; })
+                    .ok());
   }
   ASSERT_TRUE(log->Truncate(Offset(4)).ok());
   EXPECT_EQ(results[2].code(), Code::kInternal) << "never called inside Truncate";

@@ -1,0 +1,105 @@
+// Differential test: the simdjson produce decoder must agree with the
+// nlohmann one on every input — same request, or same error code and message.
+// Built only when the build links simdjson (GAFKA_WITH_SIMDJSON).
+#ifdef GAFKA_WITH_SIMDJSON
+
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/protocol/produce_decoder.h"
+
+namespace gafka {
+namespace {
+
+using nlohmann::json;
+
+const std::vector<std::string> kNames = {"topic", "key", "value", "messages", "partition",
+                                         "headers", "timestamp", "encoding", "acks", "x"};
+
+rc::Gen<json> GenValue(int depth) {
+  auto scalar = rc::gen::oneOf(
+      rc::gen::just(json(nullptr)),
+      rc::gen::map(rc::gen::arbitrary<bool>(), [](bool b) { return json(b); }),
+      rc::gen::map(rc::gen::arbitrary<int64_t>(), [](int64_t v) { return json(v); }),
+      rc::gen::map(rc::gen::arbitrary<uint64_t>(), [](uint64_t v) { return json(v); }),
+      rc::gen::map(rc::gen::inRange<int64_t>(-2, 101), [](int64_t v) { return json(v); }),
+      rc::gen::just(json(1.5)),
+      rc::gen::map(rc::gen::arbitrary<std::string>(),
+                   [](std::string s) { return json(json(s).dump(-1, ' ', false, json::error_handler_t::replace)); }),
+      rc::gen::map(rc::gen::elementOf(std::vector<std::string>{"t", "", "base64", "utf8", "all", "0", "-1",
+                                                              "YQ==", "a b", "Zm9v", "!"}),
+                   [](std::string s) { return json(s); }));
+  if (depth <= 0) return scalar;
+  auto object = rc::gen::map(
+      rc::gen::container<std::map<std::string, json>>(rc::gen::elementOf(kNames), GenValue(depth - 1)),
+      [](std::map<std::string, json> m) { return json(m); });
+  auto array = rc::gen::map(rc::gen::container<std::vector<json>>(GenValue(depth - 1)),
+                            [](std::vector<json> v) { return json(v); });
+  return rc::gen::oneOf(scalar, scalar, object, array);
+}
+
+void ExpectSame(const ProduceRequest& a, const ProduceRequest& b) {
+  RC_ASSERT(a.topic == b.topic);
+  RC_ASSERT(a.acks == b.acks);
+  RC_ASSERT(a.batch_form == b.batch_form);
+  RC_ASSERT(a.messages.size() == b.messages.size());
+  for (size_t i = 0; i < a.messages.size(); ++i) {
+    RC_ASSERT(a.messages[i].key == b.messages[i].key);
+    RC_ASSERT(a.messages[i].value == b.messages[i].value);
+    RC_ASSERT(a.messages[i].headers == b.messages[i].headers);
+    RC_ASSERT(a.messages[i].partition == b.messages[i].partition);
+    RC_ASSERT(a.messages[i].timestamp_ms == b.messages[i].timestamp_ms);
+  }
+}
+
+void ExpectAgree(const HttpRequest& http) {
+  ApiLimits limits;
+  limits.max_message_bytes = 64;
+  const auto slow = DecodeProduceNlohmann(http, limits);
+  const auto fast = DecodeProduceSimdjson(http, limits);
+  RC_ASSERT(slow.index() == fast.index());
+  if (const auto* error = std::get_if<ApiError>(&slow)) {
+    RC_ASSERT(error->error_code == std::get<ApiError>(fast).error_code);
+    RC_ASSERT(error->message == std::get<ApiError>(fast).message);
+  } else {
+    ExpectSame(std::get<ProduceRequest>(std::get<ApiRequest>(slow)),
+               std::get<ProduceRequest>(std::get<ApiRequest>(fast)));
+  }
+}
+
+RC_GTEST_PROP(ProduceDecoderSimdjson, AgreesWithNlohmannOnStructuredBodies, ()) {
+  json body = *rc::gen::map(
+      rc::gen::container<std::map<std::string, json>>(rc::gen::elementOf(kNames), GenValue(3)),
+      [](std::map<std::string, json> m) { return json(m); });
+  if (*rc::gen::arbitrary<bool>()) body["topic"] = "t";
+  HttpRequest http;
+  http.body = body.dump();
+  if (*rc::gen::arbitrary<bool>()) http.query["acks"] = *rc::gen::elementOf(std::vector<std::string>{"0", "1", "all", "x"});
+  ExpectAgree(http);
+}
+
+RC_GTEST_PROP(ProduceDecoderSimdjson, AgreesWithNlohmannOnArbitraryBytes, (const std::string& body)) {
+  HttpRequest http;
+  http.body = body;
+  ExpectAgree(http);
+}
+
+TEST(ProduceDecoderSimdjson, AgreesOnValidBatches) {
+  HttpRequest http;
+  http.body = R"({"topic":"t","acks":"all","encoding":"base64","partition":3,"messages":[
+      {"key":"AAE=","value":"/w==","headers":{"b":"YQ==","a":"Yg=="}},
+      {"value":"aGk=","encoding":"utf8","timestamp":17,"headers":[{"key":"z","value":"1"}]}]})";
+  const auto fast = DecodeProduceSimdjson(http, ApiLimits{});
+  ASSERT_TRUE(std::holds_alternative<ApiRequest>(fast));
+  const auto& request = std::get<ProduceRequest>(std::get<ApiRequest>(fast));
+  EXPECT_EQ(request.messages[0].headers, (std::vector<RecordHeader>{{"a", "b"}, {"b", "a"}}));
+  EXPECT_EQ(request.messages[1].value, "aGk=");
+  rc::check([&] { ExpectAgree(http); });
+}
+
+}  // namespace
+}  // namespace gafka
+
+#endif  // GAFKA_WITH_SIMDJSON
