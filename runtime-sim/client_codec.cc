@@ -60,9 +60,12 @@ void WriteMessage(JsonWriter& writer, const ProduceMessage& m) {
 
 const char* AcksText(Acks acks) {
   switch (acks) {
-    case Acks::kNone: return "0";
-    case Acks::kLeader: return "1";
-    case Acks::kAll: return "all";
+    case Acks::kNone:
+      return "0";
+    case Acks::kLeader:
+      return "1";
+    case Acks::kAll:
+      return "all";
   }
   return "1";
 }

@@ -29,8 +29,7 @@ HttpRequest FetchHttp(const std::string& topic, PartitionId partition, Offset of
                       int32_t max_count, int64_t max_bytes, Millis timeout_ms);
 
 // POST /api/v1/topics.
-HttpRequest CreateTopicHttp(const std::string& name, int32_t partitions,
-                            const TopicConfig& config);
+HttpRequest CreateTopicHttp(const std::string& name, int32_t partitions, const TopicConfig& config);
 
 // The error envelope of a non-2xx answer ({"error_code","message"}).
 std::optional<ApiError> ParseError(const HttpResponse& response);

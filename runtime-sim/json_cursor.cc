@@ -118,16 +118,34 @@ bool JsonCursor::Escape(std::string* out) {
   if (p_ >= end_) return Fail();
   const char e = *p_++;
   switch (e) {
-    case '"': out->push_back('"'); return true;
-    case '\\': out->push_back('\\'); return true;
-    case '/': out->push_back('/'); return true;
-    case 'b': out->push_back('\b'); return true;
-    case 'f': out->push_back('\f'); return true;
-    case 'n': out->push_back('\n'); return true;
-    case 'r': out->push_back('\r'); return true;
-    case 't': out->push_back('\t'); return true;
-    case 'u': break;
-    default: return Fail();
+    case '"':
+      out->push_back('"');
+      return true;
+    case '\\':
+      out->push_back('\\');
+      return true;
+    case '/':
+      out->push_back('/');
+      return true;
+    case 'b':
+      out->push_back('\b');
+      return true;
+    case 'f':
+      out->push_back('\f');
+      return true;
+    case 'n':
+      out->push_back('\n');
+      return true;
+    case 'r':
+      out->push_back('\r');
+      return true;
+    case 't':
+      out->push_back('\t');
+      return true;
+    case 'u':
+      break;
+    default:
+      return Fail();
   }
   auto hex4 = [this](uint32_t* v) {
     if (end_ - p_ < 4) return false;
@@ -189,10 +207,14 @@ bool JsonCursor::Number() {
 bool JsonCursor::Skip() {
   std::string scratch;
   switch (Peek()) {
-    case '"': return String(&scratch);
-    case 't': return Literal("true");
-    case 'f': return Literal("false");
-    case 'n': return Literal("null");
+    case '"':
+      return String(&scratch);
+    case 't':
+      return Literal("true");
+    case 'f':
+      return Literal("false");
+    case 'n':
+      return Literal("null");
     case '{': {
       if (!BeginObject()) return false;
       while (NextMember(&scratch)) {
@@ -207,8 +229,10 @@ bool JsonCursor::Skip() {
       }
       return ok_;
     }
-    case 0: return Fail();
-    default: return Number();
+    case 0:
+      return Fail();
+    default:
+      return Number();
   }
 }
 

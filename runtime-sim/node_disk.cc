@@ -35,9 +35,8 @@ class NodeFile final : public File {
     // incarnation: never this file, which a crash destroys.
     const uint64_t incarnation = clock->incarnation();
     inner_->Sync([clock, incarnation, done = std::move(done)](Status status) mutable {
-      clock->Deliver(incarnation, [done = std::move(done), status = std::move(status)] {
-        done(status);
-      });
+      clock->Deliver(incarnation,
+                     [done = std::move(done), status = std::move(status)] { done(status); });
     });
   }
 

@@ -27,9 +27,7 @@ class NodeDisk final : public Disk {
   NodeDisk(SimDisk& disk, NodeClock& clock) : disk_(disk), clock_(clock) {}
 
   Result<std::unique_ptr<File>> Open(const std::string& path, OpenMode mode) override;
-  Result<std::vector<std::string>> List(const std::string& dir) override {
-    return disk_.List(dir);
-  }
+  Result<std::vector<std::string>> List(const std::string& dir) override { return disk_.List(dir); }
   bool Exists(const std::string& path) override { return disk_.Exists(path); }
   Status MakeDirs(const std::string& dir) override { return disk_.MakeDirs(dir); }
   Status Remove(const std::string& path) override { return disk_.Remove(path); }

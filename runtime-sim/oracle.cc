@@ -115,8 +115,7 @@ const Slot* Oracle::Acked(const std::string& topic, PartitionId partition, Offse
   return &history->acked[index];
 }
 
-const Slot* Oracle::Observed(const std::string& topic, PartitionId partition,
-                             Offset offset) const {
+const Slot* Oracle::Observed(const std::string& topic, PartitionId partition, Offset offset) const {
   const PartitionHistory* history = FindHistory(topic, partition);
   if (history == nullptr || offset.value() < 0) return nullptr;
   const auto index = static_cast<size_t>(offset.value());

@@ -70,12 +70,12 @@ struct ReadEvent {
   std::span<const Record> records;
   Offset next_offset;
   Offset high_watermark;
-  bool current = true;  // the answer to the reader's outstanding request (false: late)
+  bool current = true;             // the answer to the reader's outstanding request (false: late)
   Offset previous_high_watermark;  // the highest the reader saw before it sent this request
 };
 
 struct FinalAudit {
-  bool complete = false;  // every partition was read to its end
+  bool complete = false;                                      // every partition was read to its end
   std::map<std::pair<std::string, int32_t>, Offset> log_end;  // per (topic, partition)
 };
 

@@ -94,8 +94,8 @@ class OffsetConsistencyChecker final : public InvariantChecker {
     const Slot* prior = oracle.Acked(ack.topic, ack.partition, ack.offset);
     if (prior != nullptr && prior->id != ack.id) {
       oracle.Fail(2, "offset-reused",
-                  Where(ack.topic, ack.partition, ack.offset) + " was acked for " +
-                      Msg(prior->id) + " and again for " + Msg(ack.id));
+                  Where(ack.topic, ack.partition, ack.offset) + " was acked for " + Msg(prior->id) +
+                      " and again for " + Msg(ack.id));
     }
   }
 
@@ -151,8 +151,8 @@ class OrderChecker final : public InvariantChecker {
       if (record.offset != expected) {
         oracle.Fail(3, "offsets-not-dense",
                     "a fetch of " + Where(read.topic, read.partition, read.from) +
-                        " returned offset " + std::to_string(record.offset.value()) +
-                        " where " + std::to_string(expected.value()) + " was due");
+                        " returned offset " + std::to_string(record.offset.value()) + " where " +
+                        std::to_string(expected.value()) + " was due");
         return;
       }
       ++expected;
@@ -185,8 +185,8 @@ class StableReadsChecker final : public InvariantChecker {
     }
     if (read.current && read.high_watermark < read.previous_high_watermark) {
       oracle.Fail(4, "high-watermark-regressed",
-                  read.topic + "/" + std::to_string(read.partition.value()) +
-                      ": reader " + std::to_string(read.reader) + " saw the high watermark at " +
+                  read.topic + "/" + std::to_string(read.partition.value()) + ": reader " +
+                      std::to_string(read.reader) + " saw the high watermark at " +
                       std::to_string(read.previous_high_watermark.value()) +
                       ", a later answer says " + std::to_string(read.high_watermark.value()));
     }
@@ -198,8 +198,8 @@ class StableReadsChecker final : public InvariantChecker {
     // shown; "out of range" means the log shrank below served data.
     if (error.error_code == 40013) {
       oracle.Fail(4, "log-shrank",
-                  "reader " + std::to_string(reader) + " was shown " + Where(topic, partition, from) +
-                      " as readable, now: " + error.message);
+                  "reader " + std::to_string(reader) + " was shown " +
+                      Where(topic, partition, from) + " as readable, now: " + error.message);
     }
   }
 

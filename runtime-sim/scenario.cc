@@ -150,8 +150,8 @@ class Drawer {
   }
   // Leaf paths of the spec that nobody consumed.
   void Leaves(const Json& node, const std::string& prefix, std::vector<std::string>* out) const {
-    const bool leaf = !node.is_object() || node.empty() ||
-                      (node.size() == 1 && node.contains("log_uniform"));
+    const bool leaf =
+        !node.is_object() || node.empty() || (node.size() == 1 && node.contains("log_uniform"));
     if (leaf) {
       if (!used_.count(prefix)) out->push_back(prefix.empty() ? "(document)" : prefix);
       return;

@@ -13,12 +13,11 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/base/status.h"
 #include "core/protocol/messages.h"
@@ -79,7 +78,7 @@ struct SimOptions {
   ProducerConfig producer;
   ReaderConfig reader;
   FaultOptions faults;
-  bool canary = false;  // this seed's disks lie about fsync (NodeDisk)
+  bool canary = false;                              // this seed's disks lie about fsync (NodeDisk)
   nlohmann::json drawn = nlohmann::json::object();  // path -> value, as drawn
 };
 

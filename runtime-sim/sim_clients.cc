@@ -194,13 +194,13 @@ void SimProducer::Send(Batch batch) {
   // progress impossible.
   const Millis timeout_ms = std::min<Millis>(
       config_.request_timeout_ms << std::min(batch.attempts - 1, 8), kMaxTimeoutMs);
-  const uint64_t id = rpc_.Call(
-      config_.broker, request, std::max(timeout_ms, config_.request_timeout_ms),
-      [this, batch = std::move(batch)](const HttpResponse* response, bool late) mutable {
-        // A late answer may come after this callback already gave the batch
-        // to a retry: hand over a copy then.
-        OnAnswer(late ? Batch(batch) : std::move(batch), 0, response, late);
-      });
+  const uint64_t id =
+      rpc_.Call(config_.broker, request, std::max(timeout_ms, config_.request_timeout_ms),
+                [this, batch = std::move(batch)](const HttpResponse* response, bool late) mutable {
+                  // A late answer may come after this callback already gave the batch
+                  // to a retry: hand over a copy then.
+                  OnAnswer(late ? Batch(batch) : std::move(batch), 0, response, late);
+                });
   ctx_.trace.Record(ctx_.clock.NowMs(), TraceKind::kProduceSend, self_.value(),
                     static_cast<int64_t>(id), static_cast<int64_t>(count));
 }
@@ -269,8 +269,8 @@ void SimProducer::OnOk(Batch batch, const HttpResponse& response, bool late) {
     }
     if (batch.acks == Acks::kNone) continue;  // no durability promised
     const MessageId id = *Oracle::IdOf(message.value);
-    acks.push_back(AckEvent{id, config_.topic, result.partition, result.offset,
-                            result.timestamp_ms, late});
+    acks.push_back(
+        AckEvent{id, config_.topic, result.partition, result.offset, result.timestamp_ms, late});
     ctx_.trace.Record(ctx_.clock.NowMs(), TraceKind::kProduceAck, self_.value(),
                       result.partition.value(), result.offset.value(), static_cast<int64_t>(id));
   }
@@ -363,8 +363,8 @@ FinalAudit SimReader::audit() const {
 std::string SimReader::Describe() const {
   std::string s = (config_.audit ? "auditor " : "reader ") + std::to_string(self_.value()) + ":";
   for (size_t p = 0; p < partitions_.size(); ++p) {
-    s += " p" + std::to_string(p) + "@" + std::to_string(partitions_[p].position.value()) +
-         "/hw" + std::to_string(partitions_[p].high_watermark.value());
+    s += " p" + std::to_string(p) + "@" + std::to_string(partitions_[p].position.value()) + "/hw" +
+         std::to_string(partitions_[p].high_watermark.value());
   }
   if (!last_error_.empty()) s += ", last: " + last_error_.substr(0, 200);
   return s;
@@ -408,18 +408,23 @@ void SimReader::OnAnswer(int32_t partition, Offset from, Offset previous_hw,
     ctx_.oracle.Fail(0, "malformed-answer", "fetch answer: " + response->body.substr(0, 200));
     return;
   }
-  ReadEvent read{index_,           config_.topic, PartitionId(partition), from,
-                 answer->records,  answer->next_offset, answer->high_watermark,
-                 /*current=*/!late, previous_hw};
+  ReadEvent read{index_,
+                 config_.topic,
+                 PartitionId(partition),
+                 from,
+                 answer->records,
+                 answer->next_offset,
+                 answer->high_watermark,
+                 /*current=*/!late,
+                 previous_hw};
   ctx_.oracle.OnRead(read);
-  ctx_.trace.Record(ctx_.clock.NowMs(), TraceKind::kFetch, self_.value(), partition,
-                    from.value(), static_cast<int64_t>(answer->records.size()));
+  ctx_.trace.Record(ctx_.clock.NowMs(), TraceKind::kFetch, self_.value(), partition, from.value(),
+                    static_cast<int64_t>(answer->records.size()));
   if (late) return;
   PartitionState& state = partitions_[static_cast<size_t>(partition)];
   if (answer->next_offset > state.position) state.position = answer->next_offset;
   if (answer->high_watermark > state.high_watermark) state.high_watermark = answer->high_watermark;
-  if (config_.audit && answer->records.empty() &&
-      answer->next_offset == answer->high_watermark) {
+  if (config_.audit && answer->records.empty() && answer->next_offset == answer->high_watermark) {
     state.done = true;
     return;
   }
@@ -433,9 +438,9 @@ void SimReader::OnAnswer(int32_t partition, Offset from, Offset previous_hw,
 void SimReader::OnError(int32_t partition, Offset from, const HttpResponse& response) {
   std::optional<ApiError> error = ParseError(response);
   if (!error) {
-    ctx_.oracle.Fail(0, "malformed-answer",
-                     "fetch error " + std::to_string(response.status) + ": " +
-                         response.body.substr(0, 200));
+    ctx_.oracle.Fail(
+        0, "malformed-answer",
+        "fetch error " + std::to_string(response.status) + ": " + response.body.substr(0, 200));
     return;
   }
   last_error_ = std::to_string(error->error_code) + " " + error->message;
@@ -454,11 +459,12 @@ void SimReader::OnError(int32_t partition, Offset from, const HttpResponse& resp
 // ---- SimAdmin --------------------------------------------------------------------
 
 SimAdmin::SimAdmin(ClientContext context, NodeId broker, NodeId self)
-    : ctx_(context), broker_(broker), clock_(context.clock), rpc_(context.clock, context.network,
-                                                                  self) {}
+    : ctx_(context),
+      broker_(broker),
+      clock_(context.clock),
+      rpc_(context.clock, context.network, self) {}
 
-void SimAdmin::CreateTopic(const std::string& name, int32_t partitions,
-                           const TopicConfig& config) {
+void SimAdmin::CreateTopic(const std::string& name, int32_t partitions, const TopicConfig& config) {
   name_ = name;
   partitions_ = partitions;
   config_ = config;

@@ -52,16 +52,16 @@ struct ProducerConfig {
   int32_t partitions = 1;
   Millis message_interval_mean_ms = 20;  // exponential think time between messages
   ProduceBatcherConfig batcher{10, 5, 1000};
-  int32_t max_in_flight = 1;             // produce requests open at once
-  int32_t value_bytes_max = 256;         // payload after the "m<id>|" prefix
-  double keyed = 0.5;                    // share of messages with a key
+  int32_t max_in_flight = 1;      // produce requests open at once
+  int32_t value_bytes_max = 256;  // payload after the "m<id>|" prefix
+  double keyed = 0.5;             // share of messages with a key
   int32_t key_space = 64;
   double explicit_partition = 0.1;
   double headers = 0.1;
-  double binary = 0.05;                  // values with non-UTF-8 bytes (base64 on the wire)
+  double binary = 0.05;  // values with non-UTF-8 bytes (base64 on the wire)
   double explicit_timestamp = 0.05;
-  double acks_none = 0.1;                // share of batches sent with acks=0
-  double acks_all = 0.3;                 // ... with acks=all; the rest acks=1
+  double acks_none = 0.1;  // share of batches sent with acks=0
+  double acks_all = 0.3;   // ... with acks=all; the rest acks=1
   Millis request_timeout_ms = 1000;
   Millis retry_backoff_ms = 50;
 };
@@ -128,10 +128,10 @@ struct ReaderConfig {
   int32_t partitions = 1;
   int32_t max_count = 100;
   int64_t max_bytes = 1 << 20;
-  Millis wait_ms = 500;                 // long-poll timeout sent to the broker
+  Millis wait_ms = 500;                     // long-poll timeout sent to the broker
   Millis request_timeout_margin_ms = 1000;  // the client's timeout is wait + margin
   Millis retry_backoff_ms = 50;
-  Millis empty_backoff_ms = 10;         // after an empty answer (no busy loop on wait 0)
+  Millis empty_backoff_ms = 10;  // after an empty answer (no busy loop on wait 0)
   bool audit = false;
 };
 

@@ -77,7 +77,7 @@ class SimNetwork {
   void ClearPathOverrides() { overrides_.clear(); }
 
   // Faults.
-  void Block(NodeId from, NodeId to);  // one-way
+  void Block(NodeId from, NodeId to);                                                // one-way
   void PartitionGroups(const std::vector<NodeId>& a, const std::vector<NodeId>& b);  // symmetric
   void Isolate(NodeId node);  // every path to or from `node`
   void Clog(NodeId from, NodeId to, Millis duration_ms);
@@ -108,8 +108,7 @@ class SimNetwork {
   PathState& Path(NodeId from, NodeId to);
   const PathOptions& OptionsFor(NodeId from, NodeId to) const;
   bool Filtered(uint8_t kind, NodeId from, NodeId to, PathState& path);
-  void Schedule(NodeId from, NodeId to, Bytes message, PathState& path,
-                const PathOptions& options);
+  void Schedule(NodeId from, NodeId to, Bytes message, PathState& path, const PathOptions& options);
   void Deliver(NodeId from, NodeId to, Bytes message);
   void Drop(NodeId from, NodeId to, const char* reason, uint64_t* counter);
 

@@ -46,7 +46,8 @@ Status SimNode::Start() {
     // Whatever Open scheduled before failing belongs to no live object.
     clock_.CancelAll();
     trace_.Record(sim_clock_.NowMs(), TraceKind::kNodeStart, id().value(),
-                  static_cast<int64_t>(starts_), 0, 0, "open failed: " + opened.status().ToString());
+                  static_cast<int64_t>(starts_), 0, 0,
+                  "open failed: " + opened.status().ToString());
     return opened.status();
   }
   broker_ = std::move(opened).value();
@@ -90,20 +91,19 @@ void SimNode::set_buggify_rate(double rate) {
 
 void SimNode::OnPacket(NodeId from, Bytes packet) {
   if (!up()) {
-    trace_.Record(sim_clock_.NowMs(), TraceKind::kDrop, id().value(), from.value(), id().value(),
-                  0, "node-down");
+    trace_.Record(sim_clock_.NowMs(), TraceKind::kDrop, id().value(), from.value(), id().value(), 0,
+                  "node-down");
     return;
   }
   if (clock_.paused() && config_.drop_while_paused) {
-    trace_.Record(sim_clock_.NowMs(), TraceKind::kDrop, id().value(), from.value(), id().value(),
-                  0, "node-paused");
+    trace_.Record(sim_clock_.NowMs(), TraceKind::kDrop, id().value(), from.value(), id().value(), 0,
+                  "node-paused");
     return;
   }
   // Through the node's clock: held while paused, dropped if the node crashes
   // before it is processed.
-  clock_.Deliver(clock_.incarnation(), [this, from, packet = std::move(packet)] {
-    Handle(from, packet);
-  });
+  clock_.Deliver(clock_.incarnation(),
+                 [this, from, packet = std::move(packet)] { Handle(from, packet); });
 }
 
 void SimNode::Handle(NodeId from, const Bytes& packet) {

@@ -33,11 +33,11 @@
 namespace gafka::sim {
 
 struct NodeConfig {
-  BrokerConfig broker;          // broker.id is the node's network address
-  DiskFaults disk_faults;       // initial; the fault injector changes them
-  double buggify_rate = 0;      // per Buggify site call, while up
+  BrokerConfig broker;      // broker.id is the node's network address
+  DiskFaults disk_faults;   // initial; the fault injector changes them
+  double buggify_rate = 0;  // per Buggify site call, while up
   bool drop_while_paused = false;
-  bool echo_log = false;        // print the broker's log lines to stderr
+  bool echo_log = false;  // print the broker's log lines to stderr
 };
 
 class SimNode {

@@ -8,8 +8,7 @@ namespace gafka::sim {
 
 SimRpc::SimRpc(SimClock& clock, SimNetwork& network, NodeId self)
     : clock_(clock), network_(network), self_(self) {
-  network_.Endpoint(self_).OnReceive(
-      [this](NodeId from, Bytes packet) { OnPacket(from, packet); });
+  network_.Endpoint(self_).OnReceive([this](NodeId from, Bytes packet) { OnPacket(from, packet); });
 }
 
 SimRpc::~SimRpc() {
@@ -17,8 +16,7 @@ SimRpc::~SimRpc() {
   network_.Endpoint(self_).OnReceive([](NodeId, Bytes) {});
 }
 
-uint64_t SimRpc::Call(NodeId to, const HttpRequest& request, Millis timeout_ms,
-                      Callback callback) {
+uint64_t SimRpc::Call(NodeId to, const HttpRequest& request, Millis timeout_ms, Callback callback) {
   CHECK(callback != nullptr);
   CHECK(timeout_ms > 0);
   const uint64_t id = next_request_id_++;

@@ -51,22 +51,29 @@ class Reader {
 
 const char* MessageKindName(MessageKind kind) {
   switch (kind) {
-    case MessageKind::kProduceRequest: return "produce";
-    case MessageKind::kFetchRequest: return "fetch";
-    case MessageKind::kAdminRequest: return "admin";
-    case MessageKind::kGroupRequest: return "group";
-    case MessageKind::kHeartbeatRequest: return "heartbeat";
-    case MessageKind::kResponse: return "response";
-    case MessageKind::kReplication: return "replication";
+    case MessageKind::kProduceRequest:
+      return "produce";
+    case MessageKind::kFetchRequest:
+      return "fetch";
+    case MessageKind::kAdminRequest:
+      return "admin";
+    case MessageKind::kGroupRequest:
+      return "group";
+    case MessageKind::kHeartbeatRequest:
+      return "heartbeat";
+    case MessageKind::kResponse:
+      return "response";
+    case MessageKind::kReplication:
+      return "replication";
   }
   return "?";
 }
 
 std::optional<MessageKind> MessageKindFromName(std::string_view name) {
-  for (MessageKind kind : {MessageKind::kProduceRequest, MessageKind::kFetchRequest,
-                           MessageKind::kAdminRequest, MessageKind::kGroupRequest,
-                           MessageKind::kHeartbeatRequest, MessageKind::kResponse,
-                           MessageKind::kReplication}) {
+  for (MessageKind kind :
+       {MessageKind::kProduceRequest, MessageKind::kFetchRequest, MessageKind::kAdminRequest,
+        MessageKind::kGroupRequest, MessageKind::kHeartbeatRequest, MessageKind::kResponse,
+        MessageKind::kReplication}) {
     if (name == MessageKindName(kind)) return kind;
   }
   return std::nullopt;

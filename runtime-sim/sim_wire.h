@@ -32,7 +32,7 @@ enum class MessageKind : uint8_t {
   kGroupRequest = 4,      // consumer-group calls (joins later)
   kHeartbeatRequest = 5,  // group heartbeats (joins later)
   kResponse = 16,
-  kReplication = 32,      // broker-to-broker (joins later)
+  kReplication = 32,  // broker-to-broker (joins later)
 };
 
 // "produce", "fetch", "admin", "group", "heartbeat", "response", "replication".

@@ -63,9 +63,8 @@ RunResult Simulation::Run() {
 
 bool Simulation::RunUntil(Millis deadline_ms, const std::function<bool()>& done) {
   bool reached = false;
-  const TimerId deadline = clock_.After(deadline_ms - clock_.NowMs(), [&reached] {
-    reached = true;
-  });
+  const TimerId deadline =
+      clock_.After(deadline_ms - clock_.NowMs(), [&reached] { reached = true; });
   bool result = false;
   Millis checked_at_ms = -1;
   uint64_t since_check = 0;
@@ -106,8 +105,9 @@ void Simulation::Setup() {
     config.broker.retention_check_interval_ms = 0;  // retention is off in scenarios
     config.disk_faults = Benign(options_.faults.disk);
     config.echo_log = settings_.echo_broker_log;
-    auto node = std::make_unique<SimNode>(clock_, network_, trace_, config,
-                                          Rng(options_.seed).Fork("node/" + std::to_string(i)).Next());
+    auto node =
+        std::make_unique<SimNode>(clock_, network_, trace_, config,
+                                  Rng(options_.seed).Fork("node/" + std::to_string(i)).Next());
     node->node_disk().set_lying_sync(options_.canary);
     const Status started = node->Start();
     if (!started.ok()) {
@@ -159,8 +159,7 @@ void Simulation::Chaos() {
 void Simulation::RestartAll() {
   for (auto& node : nodes_) {
     const SimDisk::Stats& stats = node->disk().stats();
-    const bool disk_failed =
-        stats.append_failures + stats.sync_failures + stats.read_failures > 0;
+    const bool disk_failed = stats.append_failures + stats.sync_failures + stats.read_failures > 0;
     if (node->up() && disk_failed) {
       // The operator's repair: a log that saw a disk error refuses service
       // until restarted.

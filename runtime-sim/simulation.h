@@ -40,7 +40,7 @@ namespace gafka::sim {
 struct RunSettings {
   std::FILE* trace_echo = nullptr;  // print every trace entry (gafka-sim run --trace)
   bool echo_broker_log = false;
-  size_t tail_lines = 40;           // trace tail kept for a failure report
+  size_t tail_lines = 40;  // trace tail kept for a failure report
 };
 
 struct RunResult {

@@ -9,28 +9,42 @@ namespace gafka::sim {
 
 const char* TraceKindName(TraceKind kind) {
   switch (kind) {
-    case TraceKind::kNote: return "note";
-    case TraceKind::kSend: return "send";
-    case TraceKind::kDeliver: return "deliver";
-    case TraceKind::kDrop: return "drop";
-    case TraceKind::kDuplicate: return "duplicate";
-    case TraceKind::kNodeStart: return "node-start";
-    case TraceKind::kNodeCrash: return "node-crash";
-    case TraceKind::kNodePause: return "node-pause";
-    case TraceKind::kFault: return "fault";
-    case TraceKind::kProduceSend: return "produce-send";
-    case TraceKind::kProduceAck: return "produce-ack";
-    case TraceKind::kProduceFail: return "produce-fail";
-    case TraceKind::kFetch: return "fetch";
-    case TraceKind::kViolation: return "VIOLATION";
+    case TraceKind::kNote:
+      return "note";
+    case TraceKind::kSend:
+      return "send";
+    case TraceKind::kDeliver:
+      return "deliver";
+    case TraceKind::kDrop:
+      return "drop";
+    case TraceKind::kDuplicate:
+      return "duplicate";
+    case TraceKind::kNodeStart:
+      return "node-start";
+    case TraceKind::kNodeCrash:
+      return "node-crash";
+    case TraceKind::kNodePause:
+      return "node-pause";
+    case TraceKind::kFault:
+      return "fault";
+    case TraceKind::kProduceSend:
+      return "produce-send";
+    case TraceKind::kProduceAck:
+      return "produce-ack";
+    case TraceKind::kProduceFail:
+      return "produce-fail";
+    case TraceKind::kFetch:
+      return "fetch";
+    case TraceKind::kViolation:
+      return "VIOLATION";
   }
   return "?";
 }
 
 std::string TraceEntry::ToString() const {
   char head[160];
-  std::snprintf(head, sizeof(head), "%10" PRId64 ".%03" PRId64 "s n%-4d %-12s %" PRId64
-                " %" PRId64 " %" PRId64,
+  std::snprintf(head, sizeof(head),
+                "%10" PRId64 ".%03" PRId64 "s n%-4d %-12s %" PRId64 " %" PRId64 " %" PRId64,
                 time_ms / 1000, time_ms % 1000, node, TraceKindName(kind), a, b, c);
   std::string line = head;
   if (!detail.empty()) {

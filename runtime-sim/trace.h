@@ -22,20 +22,20 @@
 namespace gafka::sim {
 
 enum class TraceKind : uint8_t {
-  kNote = 0,      // free text (phase changes, options)
-  kSend,          // a=from b=to c=kind/bytes
-  kDeliver,       // a=from b=to c=payload crc
-  kDrop,          // a=from b=to; detail = reason
-  kDuplicate,     // a=from b=to
-  kNodeStart,     // a=incarnation
-  kNodeCrash,     // a=incarnation
-  kNodePause,     // a=1 pause, 0 resume
-  kFault,         // detail = what
-  kProduceSend,   // a=producer b=request id c=messages
-  kProduceAck,    // a=partition b=offset c=message id hash
-  kProduceFail,   // a=producer b=request id; detail = why
-  kFetch,         // a=partition b=from offset c=records
-  kViolation,     // detail = invariant
+  kNote = 0,     // free text (phase changes, options)
+  kSend,         // a=from b=to c=kind/bytes
+  kDeliver,      // a=from b=to c=payload crc
+  kDrop,         // a=from b=to; detail = reason
+  kDuplicate,    // a=from b=to
+  kNodeStart,    // a=incarnation
+  kNodeCrash,    // a=incarnation
+  kNodePause,    // a=1 pause, 0 resume
+  kFault,        // detail = what
+  kProduceSend,  // a=producer b=request id c=messages
+  kProduceAck,   // a=partition b=offset c=message id hash
+  kProduceFail,  // a=producer b=request id; detail = why
+  kFetch,        // a=partition b=from offset c=records
+  kViolation,    // detail = invariant
 };
 
 const char* TraceKindName(TraceKind kind);

@@ -315,6 +315,7 @@ class GroupCoordinator {
   void OnSessionTimer(const std::string& group_id, const std::string& consumer_id);
   void RemoveMember(Group& group, const std::string& consumer_id, const char* why);
   void Rebalance(Group& group, const std::string& why);
+  void CheckGroup(const Group& group) const;
   std::map<std::string, int32_t> CurrentCounts(const Group& group) const;
   MemberView Answer(Group& group, Member& member, bool joined = false);
   MemberView ViewOf(const Group& group, const Member& member, bool joined) const;

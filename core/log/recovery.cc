@@ -243,11 +243,13 @@ class Recoverer {
   Status Discontinuity(size_t i, Offset expected) {
     const Candidate& c = candidates_[i];
     const bool previous_unsealed = !out_.segments.back()->sealed();
-    if (previous_unsealed && expected < c.base && !AnySealedFrom(i)) {
-      // Row "unsealed segment ends short of the next base": its tail was never
-      // synced, so nothing after it was acknowledged.
+    if (previous_unsealed && !AnySealedFrom(i)) {
+      // Row "unsealed segment does not end at the next base": its latest
+      // state never became durable (a tail lost at a record boundary, or a
+      // Truncate undone by the crash), so by sync order nothing after it was
+      // acknowledged.
       Note(SegmentLogName(out_.segments.back()->base_offset()) + " ends at offset " +
-           std::to_string(expected.value()) + ", short of " + SegmentLogName(c.base));
+           std::to_string(expected.value()) + ", not at the base of " + SegmentLogName(c.base));
       return RemoveFrom(i);
     }
     out_.corruption = Corruption(

@@ -45,7 +45,7 @@ class OracleTest : public ::testing::Test {
   void Read(std::vector<Record> records, int64_t from, int64_t hw, int64_t previous_hw = 0,
             int32_t reader = 0) {
     const int64_t next = from + static_cast<int64_t>(records.size());
-    ReadEvent read{reader, kTopic,       kP0,       Offset(from), records,
+    ReadEvent read{reader,       kTopic,     kP0,  Offset(from),       records,
                    Offset(next), Offset(hw), true, Offset(previous_hw)};
     oracle_.OnRead(read);
   }
@@ -79,7 +79,7 @@ TEST_F(OracleTest, ConsistentHistoryPasses) {
 
 TEST_F(OracleTest, UnackedDuplicatesAreAllowed) {
   const auto a = Send("a");
-  Ack(a, 1);                                  // the retry was acked
+  Ack(a, 1);                                     // the retry was acked
   Read({AsRecord(a, 0), AsRecord(a, 1)}, 0, 2);  // the first attempt landed too
   EXPECT_FALSE(oracle_.failed());
 }
@@ -283,8 +283,8 @@ TEST(Scenario, UnknownKeysAreRejected) {
 TEST(Scenario, EachKnobHasItsOwnStream) {
   // Adding a knob must not shift the others' draws.
   auto small = Scenario::Parse(R"({"name": "x", "workload": {"producers": [1, 50]}})");
-  auto big = Scenario::Parse(
-      R"({"name": "x", "workload": {"readers": [1, 50], "producers": [1, 50]}})");
+  auto big =
+      Scenario::Parse(R"({"name": "x", "workload": {"readers": [1, 50], "producers": [1, 50]}})");
   ASSERT_TRUE(small.ok() && big.ok());
   for (uint64_t seed = 0; seed < 20; ++seed) {
     EXPECT_EQ(DrawOptions(*small, seed)->producers, DrawOptions(*big, seed)->producers);

@@ -127,47 +127,17 @@ LogLevel ParseLogLevel(const std::string& level) {
   return LogLevel::kInfo;
 }
 
-// Opens the broker on the loop thread: the core is touched only from there.
-Result<std::unique_ptr<Broker>> OpenOnLoop(real::RealEnv& env, BrokerConfig config) {
-  std::promise<Result<std::unique_ptr<Broker>>> opened;
-  auto future = opened.get_future();
-  env.loop().PostUnbounded([&] { opened.set_value(Broker::Open(env.env(), std::move(config))); });
-  return future.get();
-}
-
-int Serve(const BrokerFlags& flags) {
-  real::RealEnvOptions env_options;
-  env_options.data_dir = flags.data_dir;
-  env_options.log.name = "broker-" + std::to_string(flags.id);
-  env_options.log.min_level = ParseLogLevel(flags.log_level);
-  env_options.log.file_path = flags.log_file;
-  auto created = real::RealEnv::Create(env_options);
-  if (!created.ok()) {
-    std::fprintf(stderr, "gafka-broker: %s\n", created.status().ToString().c_str());
-    return 1;
-  }
-  std::unique_ptr<real::RealEnv> env = std::move(created).value();
-  Logger& log = env->logger();
-  if (flags.role == "follower") {
-    log.Log(LogLevel::kWarn, "role follower (leader " + (flags.leader.empty() ? "unset" : flags.leader) +
-                                 "): replication is not implemented yet; serving as a standalone broker");
-  }
-
+BrokerConfig MakeBrokerConfig(const BrokerFlags& flags) {
   BrokerConfig config;
   config.id = NodeId(flags.id);
   config.role = flags.role;
   config.data_dir = "";  // the Disk is rooted at --data-dir
   config.limits.max_message_bytes = flags.max_message_bytes;
   config.default_topic_config.max_message_bytes = flags.max_message_bytes;
-  env->loop().RunInThread();
-  auto opened = OpenOnLoop(*env, config);
-  if (!opened.ok()) {
-    log.Log(LogLevel::kError, "cannot open the broker in " + flags.data_dir + ": " +
-                                  opened.status().ToString());
-    return 1;
-  }
-  std::unique_ptr<Broker> broker = std::move(opened).value();
+  return config;
+}
 
+HttpServerConfig MakeHttpConfig(const BrokerFlags& flags, const ApiLimits& limits) {
   HttpServerConfig http;
   http.host = flags.host;
   http.port = flags.port;
@@ -175,62 +145,118 @@ int Serve(const BrokerFlags& flags) {
   http.max_pending_requests = flags.max_pending_requests;
   http.answer_deadline_ms = flags.answer_deadline_ms;
   http.poll_margin_ms = flags.poll_margin_ms;
-  http.limits = config.limits;
-  real::EventLoop& loop = env->loop();
-  HttpServer server(http, *broker, [&loop](Task task) { return loop.Post(std::move(task)); }, log);
+  http.limits = limits;
+  return http;
+}
 
-  std::promise<void> shut_down;
-  auto shut_down_future = shut_down.get_future();
-  std::atomic<bool> shutdown_started{false};
-  auto begin_shutdown = [&] {
-    if (shutdown_started.exchange(true)) return;
-    server.Stop();
-    loop.PostUnbounded([&] { broker->Shutdown([&] { shut_down.set_value(); }); });
-  };
+// The running broker process: env + loop thread, the Broker (touched only on
+// the loop), the HTTP server, and the signal watcher thread.
+class BrokerService {
+ public:
+  explicit BrokerService(BrokerFlags flags) : flags_(std::move(flags)) {}
 
-  if (Status bound = server.Bind(); !bound.ok()) {
-    log.Log(LogLevel::kError, bound.ToString());
-    begin_shutdown();
-    shut_down_future.wait();
-    loop.Join();
-    return 1;
+  // Serves until SIGTERM/SIGINT; the process exit code.
+  int Run() {
+    if (Status started = Start(); !started.ok()) {
+      std::fprintf(stderr, "gafka-broker: %s\n", started.ToString().c_str());
+      if (env_ != nullptr) env_->logger().Log(LogLevel::kError, started.ToString());
+      Finish();
+      return 1;
+    }
+    std::printf("gafka-broker %d listening on %s:%d, data in %s\n", flags_.id,
+                flags_.host.c_str(), server_->port(), flags_.data_dir.c_str());
+    std::fflush(stdout);
+    std::thread watcher([this] { WatchSignals(); });
+    Status served = server_->Run();  // returns once stopped and every worker is done
+    if (!served.ok()) env_->logger().Log(LogLevel::kError, served.ToString());
+    Finish();
+    pthread_kill(watcher.native_handle(), SIGUSR1);
+    watcher.join();
+    env_->logger().Log(LogLevel::kInfo, "broker stopped: " +
+                                            std::to_string(server_->stats().requests) +
+                                            " requests served");
+    return served.ok() ? 0 : 1;
   }
-  std::printf("gafka-broker %d listening on %s:%d, data in %s\n", flags.id, flags.host.c_str(),
-              server.port(), flags.data_dir.c_str());
-  std::fflush(stdout);
 
-  // Signals were blocked in every thread (see main); this one takes them.
-  std::thread watcher([&] {
+ private:
+  Status Start() {
+    real::RealEnvOptions options;
+    options.data_dir = flags_.data_dir;
+    options.log.name = "broker-" + std::to_string(flags_.id);
+    options.log.min_level = ParseLogLevel(flags_.log_level);
+    options.log.file_path = flags_.log_file;
+    GAFKA_ASSIGN_OR_RETURN(env_, real::RealEnv::Create(options));
+    if (flags_.role == "follower") {
+      env_->logger().Log(LogLevel::kWarn,
+                         "role follower (leader " + (flags_.leader.empty() ? "unset" : flags_.leader) +
+                             "): replication is not implemented yet; serving as a standalone broker");
+    }
+    env_->loop().RunInThread();
+    const BrokerConfig config = MakeBrokerConfig(flags_);
+    // Open on the loop thread: the core is touched only from there.
+    std::promise<Result<std::unique_ptr<Broker>>> opened;
+    env_->loop().PostUnbounded([&] { opened.set_value(Broker::Open(env_->env(), config)); });
+    Result<std::unique_ptr<Broker>> broker = opened.get_future().get();
+    if (!broker.ok()) {
+      return Status(broker.status().code(), "cannot open the broker in " + flags_.data_dir +
+                                                ": " + broker.status().message());
+    }
+    broker_ = std::move(broker).value();
+    real::EventLoop& loop = env_->loop();
+    server_ = std::make_unique<HttpServer>(
+        MakeHttpConfig(flags_, config.limits), *broker_,
+        [&loop](Task task) { return loop.Post(std::move(task)); }, env_->logger());
+    return server_->Bind();
+  }
+
+  // Idempotent; from the watcher or from main.
+  void BeginShutdown() {
+    if (shutdown_started_.exchange(true)) return;
+    if (server_ != nullptr) server_->Stop();
+    env_->loop().PostUnbounded([this] {
+      broker_->Shutdown([this] { shut_down_.set_value(); });
+    });
+  }
+
+  // Drains the broker, stops the loop and destroys the core (no loop runs
+  // then, so the owning thread may).
+  void Finish() {
+    if (broker_ != nullptr) {
+      BeginShutdown();
+      shut_down_.get_future().wait();
+    }
+    if (env_ != nullptr) env_->loop().Join();
+    broker_.reset();
+  }
+
+  // Signals are blocked in every thread (see main); this thread takes them.
+  void WatchSignals() {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGUSR1);  // "main is done": quit quietly
+    sigaddset(&set, SIGUSR1);  // main is done: quit quietly
     for (int received = 0;;) {
       int sig = 0;
       if (sigwait(&set, &sig) != 0 || sig == SIGUSR1) return;
       if (++received > 1) {
-        log.Log(LogLevel::kWarn, "second signal: exiting without draining");
+        env_->logger().Log(LogLevel::kWarn, "second signal: exiting without draining");
         std::_Exit(1);
       }
-      log.Log(LogLevel::kInfo, std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
-                                   ": stopping (draining in-flight requests)");
-      begin_shutdown();
+      env_->logger().Log(LogLevel::kInfo, std::string("received ") +
+                                              (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
+                                              ": stopping (draining in-flight requests)");
+      BeginShutdown();
     }
-  });
+  }
 
-  Status served = server.Run();  // returns once stopped and every worker is done
-  if (!served.ok()) log.Log(LogLevel::kError, served.ToString());
-  begin_shutdown();
-  shut_down_future.wait();
-  loop.Join();
-  broker.reset();  // no loop runs now: the owning thread may destroy the core
-  pthread_kill(watcher.native_handle(), SIGUSR1);
-  watcher.join();
-  const auto stats = server.stats();
-  log.Log(LogLevel::kInfo, "broker stopped: " + std::to_string(stats.requests) + " requests served");
-  return served.ok() ? 0 : 1;
-}
+  const BrokerFlags flags_;
+  std::unique_ptr<real::RealEnv> env_;
+  std::unique_ptr<Broker> broker_;
+  std::unique_ptr<HttpServer> server_;
+  std::atomic<bool> shutdown_started_{false};
+  std::promise<void> shut_down_;
+};
 
 }  // namespace
 }  // namespace gafka
@@ -265,5 +291,5 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  return gafka::Serve(flags);
+  return gafka::BrokerService(flags).Run();
 }

@@ -7,13 +7,12 @@
 //
 // A seed is any 64-bit number (decimal or 0x-hex) or a 40-hex git commit.
 // Exit status: 0 all passed, 1 a seed failed, 2 bad usage.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <thread>
-
-#include <CLI/CLI.hpp>
 
 #include "runtime-sim/scenario.h"
 #include "tools/sim/runner.h"
@@ -94,7 +93,8 @@ int main(int argc, char** argv) {
   sweep->add_option("--seeds", seeds_text, "A..B (inclusive) or one seed")->required();
   sweep->add_option("--jobs,-j", jobs, "seeds run in parallel (processes)")
       ->check(CLI::Range(1, 256));
-  sweep->add_option("--shard", shard_text, "i/n: run every n-th seed starting at the i-th (0-based)");
+  sweep->add_option("--shard", shard_text,
+                    "i/n: run every n-th seed starting at the i-th (0-based)");
   sweep->add_option("--seed-timeout", seed_timeout, "wall seconds before a seed is killed");
   sweep->add_flag("--check-determinism", flags.check_determinism,
                   "run every seed twice and compare the trace hashes");

@@ -53,8 +53,8 @@ SeedOutcome RunSeed(const sim::Scenario& scenario, uint64_t seed, const Invocati
   SeedOutcome outcome;
   auto drawn = sim::DrawOptions(scenario, seed);
   if (!drawn.ok()) {
-    outcome.report = "FAIL seed=" + invocation.seed_text + " bad scenario: " +
-                     drawn.status().ToString() + "\n";
+    outcome.report =
+        "FAIL seed=" + invocation.seed_text + " bad scenario: " + drawn.status().ToString() + "\n";
     return outcome;
   }
   const sim::SimOptions& options = drawn.value();
@@ -81,13 +81,13 @@ SeedOutcome RunSeed(const sim::Scenario& scenario, uint64_t seed, const Invocati
   outcome.cpu_seconds = first.cpu_seconds;
   const double speed = first.wall_seconds > 0 ? (r.sim_ms / 1000.0) / first.wall_seconds : 0;
   const double cpu_speed = first.cpu_seconds > 0 ? (r.sim_ms / 1000.0) / first.cpu_seconds : 0;
-  std::string line = std::string(outcome.passed ? "PASS" : "FAIL") +
-                     " seed=" + invocation.seed_text + " hash=" + Hex(r.trace_hash) +
-                     " sim=" + Fixed(r.sim_ms / 1000.0, 1) + "s wall=" +
- Fixed(first.wall_seconds, 2) + "s cpu=" + Fixed(first.cpu_seconds, 2) +
-                     "s speed=" + Fixed(speed, 0) + "x cpu_speed=" + Fixed(cpu_speed, 0) +
-                     "x events=" + std::to_string(r.sim_events) + " " + r.Summary() +
-                     (options.canary ? " CANARY" : "");
+  std::string line =
+      std::string(outcome.passed ? "PASS" : "FAIL") + " seed=" + invocation.seed_text +
+      " hash=" + Hex(r.trace_hash) + " sim=" + Fixed(r.sim_ms / 1000.0, 1) +
+      "s wall=" + Fixed(first.wall_seconds, 2) + "s cpu=" + Fixed(first.cpu_seconds, 2) +
+      "s speed=" + Fixed(speed, 0) + "x cpu_speed=" + Fixed(cpu_speed, 0) +
+      "x events=" + std::to_string(r.sim_events) + " " + r.Summary() +
+      (options.canary ? " CANARY" : "");
   outcome.report += line + "\n";
   if (!nondeterminism.empty()) outcome.report += "  " + nondeterminism + "\n";
   if (r.violation) {

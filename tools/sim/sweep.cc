@@ -55,9 +55,8 @@ void WriteAll(int fd, const std::string& text) {
   const SeedOutcome outcome = RunSeed(scenario, seed, invocation, flags);
   std::fflush(stdout);
   std::fflush(stderr);
-  WriteAll(fd, "#R " + std::string(outcome.passed ? "1 " : "0 ") +
-                   std::to_string(outcome.sim_ms) + " " +
-                   std::to_string(static_cast<int64_t>(outcome.cpu_seconds * 1000)) + "\n" +
+  WriteAll(fd, "#R " + std::string(outcome.passed ? "1 " : "0 ") + std::to_string(outcome.sim_ms) +
+                   " " + std::to_string(static_cast<int64_t>(outcome.cpu_seconds * 1000)) + "\n" +
                    outcome.report);
   _exit(outcome.passed ? 0 : 1);
 }
@@ -77,25 +76,23 @@ Done Interpret(const Child& child, int status, const SweepConfig& config, uint64
     return done;
   }
   // Died: a CHECK (abort), a crash, or our timeout. Keep what it printed.
-  std::string why = child.killed ? "timed out after " +
-                                       std::to_string(static_cast<int>(config.seed_timeout_seconds)) +
-                                       " s (killed)"
-                    : WIFSIGNALED(status) ? "died of signal " + std::to_string(WTERMSIG(status)) +
-                                                " (" + strsignal(WTERMSIG(status)) + ")"
-                                          : "exited " + std::to_string(WEXITSTATUS(status)) +
-                                                " without a result";
+  std::string why =
+      child.killed
+          ? "timed out after " + std::to_string(static_cast<int>(config.seed_timeout_seconds)) +
+                " s (killed)"
+      : WIFSIGNALED(status) ? "died of signal " + std::to_string(WTERMSIG(status)) + " (" +
+                                  strsignal(WTERMSIG(status)) + ")"
+                            : "exited " + std::to_string(WEXITSTATUS(status)) + " without a result";
   done.report = "FAIL seed=" + std::to_string(seed) + " " + why + "\n";
   std::string tail = out.size() > 4000 ? out.substr(out.size() - 4000) : out;
   if (!tail.empty()) done.report += "  output:\n" + tail + (tail.back() == '\n' ? "" : "\n");
-  done.report += "  replay: " +
-                 ReplayCommand(Invocation{config.program, config.scenario_path,
-                                          std::to_string(seed)}) +
-                 "\n";
+  done.report +=
+      "  replay: " +
+      ReplayCommand(Invocation{config.program, config.scenario_path, std::to_string(seed)}) + "\n";
   return done;
 }
 
-std::optional<Child> Spawn(const sim::Scenario& scenario, const SweepConfig& config,
-                           size_t index) {
+std::optional<Child> Spawn(const sim::Scenario& scenario, const SweepConfig& config, size_t index) {
   int fds[2];
   if (pipe(fds) != 0) return std::nullopt;
   std::fflush(stdout);
@@ -191,12 +188,13 @@ int Sweep(const sim::Scenario& scenario, const SweepConfig& config) {
   const size_t total = config.seeds.size();
   const double per_minute = wall > 0 ? static_cast<double>(total) * 60.0 / wall : 0;
   const double per_cpu_minute = cpu_seconds > 0 ? static_cast<double>(total) * 60 / cpu_seconds : 0;
-  std::printf("summary %s: %zu seeds, %zu passed, %zu failed; wall %ss with %d jobs: %s seeds/min; "
-              "cpu %ss: %s seeds/min per core; simulated %ss: %sx per core\n",
-              scenario.name.c_str(), total, passed, failed_seeds.size(), Fixed(wall, 1).c_str(),
-              config.jobs, Fixed(per_minute, 1).c_str(), Fixed(cpu_seconds, 1).c_str(),
-              Fixed(per_cpu_minute, 1).c_str(), Fixed(sim_seconds, 0).c_str(),
-              Fixed(cpu_seconds > 0 ? sim_seconds / cpu_seconds : 0, 0).c_str());
+  std::printf(
+      "summary %s: %zu seeds, %zu passed, %zu failed; wall %ss with %d jobs: %s seeds/min; "
+      "cpu %ss: %s seeds/min per core; simulated %ss: %sx per core\n",
+      scenario.name.c_str(), total, passed, failed_seeds.size(), Fixed(wall, 1).c_str(),
+      config.jobs, Fixed(per_minute, 1).c_str(), Fixed(cpu_seconds, 1).c_str(),
+      Fixed(per_cpu_minute, 1).c_str(), Fixed(sim_seconds, 0).c_str(),
+      Fixed(cpu_seconds > 0 ? sim_seconds / cpu_seconds : 0, 0).c_str());
   if (!failed_seeds.empty()) {
     std::printf("failed seeds:");
     for (uint64_t seed : failed_seeds) std::printf(" %" PRIu64, seed);

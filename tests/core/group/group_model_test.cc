@@ -414,13 +414,16 @@ void CheckWithCases(Testable&& testable, int cases) {
 TEST(GroupModel, CoordinatorMatchesTheReferenceModel) {
   CheckWithCases(
       [] {
-        const auto seed = *rc::gen::inRange<uint64_t>(1, 1'000'000);
-        const int assignor_index = *rc::gen::inRange(0, 3);  // round-robin, range, sticky
+        // inRange scales with the size; pin it so every case spans the
+        // whole range (all members, offsets past the log end, long jumps).
+        const auto seed = *rc::gen::resize(100, rc::gen::inRange<uint64_t>(1, 1'000'000));
+        const int assignor_index = *rc::gen::resize(100, rc::gen::inRange(0, 3));
         const AssignorKind assignor = assignor_index == 0   ? AssignorKind::kRoundRobin
                                       : assignor_index == 1 ? AssignorKind::kRange
                                                             : AssignorKind::kSticky;
-        const auto partitions = *rc::gen::inRange<int32_t>(1, 7);
-        const auto ops = *rc::gen::resize(80, rc::gen::container<std::vector<Op>>(GenOp()));
+        const auto partitions = *rc::gen::resize(100, rc::gen::inRange<int32_t>(1, 7));
+        const auto ops = *rc::gen::resize(
+            80, rc::gen::container<std::vector<Op>>(rc::gen::resize(100, GenOp())));
         Runner runner(seed, assignor, partitions);
         runner.Check();
         ++coverage.cases;
@@ -442,6 +445,8 @@ TEST(GroupModel, CoordinatorMatchesTheReferenceModel) {
   EXPECT_GT(c.expiries, 0);
   EXPECT_GT(c.fenced_stale + c.fenced_owner + c.fenced_member, 0);
   EXPECT_GT(c.applied, 0);
+  EXPECT_GT(c.out_of_range, 0);
+  EXPECT_GT(c.revoked, 0);
 }
 
 }  // namespace
