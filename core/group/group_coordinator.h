@@ -214,7 +214,7 @@ class GroupCoordinator {
   // ---- group polls ----
   // Joins implicitly, then plans one poll: the member's partitions of
   // `topic` and where to read each. kConflict 40904 while the member has a
-  // poll in flight. Every successful BeginPoll must be followed by exactly
+  // poll in flight; kNotFound 40401 for an unknown topic (nothing joined). Every successful BeginPoll must be followed by exactly
   // one EndPoll with its poll_id.
   Result<PollPlan> BeginPoll(const PollStart& start);
   // Ends the poll: advances positions by `delivered` for partitions still

@@ -131,7 +131,10 @@ void PartitionLog::Impl::SealRolled() {
       continue;
     }
     Segment& segment = *it->second;
-    CHECK(&segment != &active());
+    if (&segment == &active()) {  // truncated back into: active again
+      to_seal_.pop_front();
+      continue;
+    }
     if (segment.dirty()) return;
     to_seal_.pop_front();
     Status s = segment.Seal(env_.disk);

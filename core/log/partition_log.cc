@@ -298,15 +298,15 @@ Status PartitionLog::Impl::Truncate(Offset new_end) {
   // Newest first, each removal durable before the next, so a crash leaves a
   // contiguous prefix of segments.
   while (segments_.rbegin()->first > new_end) {
-    Status s = RemoveSegmentFiles(active());
+    Status s = RemoveSegment(std::prev(segments_.end()));
     if (!s.ok()) {
       Fail(s);
       return s;
     }
-    segments_.erase(std::prev(segments_.end()));
   }
-  Segment& target = active();
-  to_seal_.clear();  // the target becomes the active segment; all later ones are gone
+  Segment& target = active();  // it becomes the active segment again: never seal it
+  to_seal_.erase(std::remove(to_seal_.begin(), to_seal_.end(), target.base_offset()),
+                 to_seal_.end());
   Status s = target.Truncate(env_.disk, new_end);
   if (!s.ok()) {
     Fail(s);
@@ -350,13 +350,12 @@ int PartitionLog::Impl::ApplyRetention() {
     const bool by_time = config_.retention_ms >= 0 && newest_ms != wal::kNoTimestamp &&
                          now_ms - newest_ms > config_.retention_ms;
     if (!by_size && !by_time) break;
-    Status s = RemoveSegmentFiles(first);
+    const std::string path = first.log_path();
+    Status s = RemoveSegment(segments_.begin());
     if (!s.ok()) {
-      env_.logger.Log(LogLevel::kWarn, "retention of " + first.log_path() + ": " + s.ToString());
+      env_.logger.Log(LogLevel::kWarn, "retention of " + path + ": " + s.ToString());
       break;
     }
-    size_bytes_ -= first.size();
-    segments_.erase(segments_.begin());
     ++removed;
   }
   if (removed > 0) {
@@ -379,14 +378,23 @@ void PartitionLog::Impl::TrimEpochStartsBelow(Offset start) {
 
 // Removes a segment's files (log first: an index without its log is an
 // orphan that recovery deletes; a log without its index is just scanned),
-// then syncs the directory.
-Status PartitionLog::Impl::RemoveSegmentFiles(Segment& segment) {
-  ForgetSegment(&segment);
-  const std::string index_path = segment.index_path();
+// syncs the directory, and drops the segment. A sync of its file may be in
+// flight: the chain then keeps the object (and its File) until it ends,
+// because an Env may drop the completion of a destroyed File, which would
+// stall the chain for good.
+Status PartitionLog::Impl::RemoveSegment(SegmentMap::iterator it) {
+  CHECK(it != segments_.end());
+  CHECK(segments_.size() > 1);
+  Segment& segment = *it->second;
   GAFKA_RETURN_IF_ERROR(env_.disk.Remove(segment.log_path()));
-  Status s = env_.disk.Remove(index_path);
+  Status s = env_.disk.Remove(segment.index_path());
   if (!s.ok() && s.code() != Code::kNotFound) return s;
-  return env_.disk.SyncDir(dir_);
+  GAFKA_RETURN_IF_ERROR(env_.disk.SyncDir(dir_));
+  ForgetSegment(&segment);
+  size_bytes_ -= segment.size();
+  if (chain_.active) chain_.retired.push_back(std::move(it->second));
+  segments_.erase(it);
+  return Status::Ok();
 }
 
 // --- PartitionLog: the public face forwards to Impl. ---

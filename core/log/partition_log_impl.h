@@ -57,6 +57,8 @@ class PartitionLog::Impl {
     size_t next = 0;
     Offset target;  // end offset when the chain started: durable after it
     bool sync_dir = false;
+    // Segments removed while the chain runs, kept alive until it ends.
+    std::vector<std::unique_ptr<wal::Segment>> retired;
   };
 
   // partition_log.cc
@@ -69,7 +71,8 @@ class PartitionLog::Impl {
                            size_t max_bytes, ReadResult* out, size_t* bytes);
   Status ReadCorruption(const wal::Segment& segment, uint64_t position, Offset offset,
                         wal::DecodeOutcome outcome);
-  Status RemoveSegmentFiles(wal::Segment& segment);
+  using SegmentMap = std::map<Offset, std::unique_ptr<wal::Segment>>;
+  Status RemoveSegment(SegmentMap::iterator it);
   void RebuildSummary();
   void TrimEpochStartsBelow(Offset start);
   void FailWaitersAbove(Offset end, const Status& status);
@@ -91,7 +94,7 @@ class PartitionLog::Impl {
   Env& env_;
   const std::string dir_;
   const LogConfig config_;
-  std::map<Offset, std::unique_ptr<wal::Segment>> segments_;
+  SegmentMap segments_;
   Offset start_;
   Offset end_;
   Offset durable_;

@@ -176,7 +176,10 @@ std::variant<ApiRequest, ApiError> DecodeCommit(const HttpRequest& http, const A
   if (generation && *generation >= 0) request.generation = Generation(static_cast<int32_t>(*generation));
   Json* offsets = reader.Find("offsets");
   if (offsets == nullptr) return MakeApiError(api_errors::kMissingField, "missing required field offsets");
-  if (!offsets->is_array()) return (reader.FailWrongType("offsets", "an array", *offsets), reader.TakeError());
+  if (!offsets->is_array()) {
+    reader.FailWrongType("offsets", "an array", *offsets);
+    return reader.TakeError();
+  }
   if (offsets->empty() || offsets->size() > limits.max_batch_messages) {
     return MakeApiError(api_errors::kBadBatch, "offsets has " + std::to_string(offsets->size()) +
                                                    " entries; send 1.." +
@@ -186,7 +189,10 @@ std::variant<ApiRequest, ApiError> DecodeCommit(const HttpRequest& http, const A
   for (size_t i = 0; i < offsets->size(); ++i) {
     const std::string field = "offsets[" + std::to_string(i) + "]";
     Json& entry = (*offsets)[i];
-    if (!entry.is_object()) return (reader.FailWrongType(field, "an object", entry), reader.TakeError());
+    if (!entry.is_object()) {
+      reader.FailWrongType(field, "an object", entry);
+      return reader.TakeError();
+    }
     FieldReader entry_reader(entry, field + ".");
     if (!ReadCommitEntry(entry_reader, limits, &request.offsets[i])) return entry_reader.TakeError();
   }

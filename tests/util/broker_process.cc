@@ -109,6 +109,76 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
+namespace {
+
+// Feeds `input` to in_fd and collects out_fd/err_fd until both reach EOF or
+// the deadline passes (then the child is killed).
+class Pump {
+ public:
+  Pump(pid_t pid, const std::string& input, int in_fd, int out_fd, int err_fd)
+      : pid_(pid), input_(input), in_fd_(in_fd), out_fd_(out_fd), err_fd_(err_fd) {
+    ::fcntl(in_fd_, F_SETFL, O_NONBLOCK);
+    if (input_.empty()) CloseFd(in_fd_);
+  }
+  ~Pump() {
+    for (int* fd : {&in_fd_, &out_fd_, &err_fd_}) CloseFd(*fd);
+  }
+
+  void Run(SteadyClock::time_point deadline, ProcessResult* result) {
+    while (out_fd_ >= 0 || err_fd_ >= 0) {
+      const Millis left = MillisUntil(deadline);
+      if (left == 0) {
+        result->timed_out = true;
+        ::kill(pid_, SIGKILL);
+        return;
+      }
+      pollfd fds[3];
+      nfds_t n = 0;
+      if (in_fd_ >= 0) fds[n++] = {in_fd_, POLLOUT, 0};
+      if (out_fd_ >= 0) fds[n++] = {out_fd_, POLLIN, 0};
+      if (err_fd_ >= 0) fds[n++] = {err_fd_, POLLIN, 0};
+      if (::poll(fds, n, static_cast<int>(left)) < 0 && errno != EINTR) return;
+      for (nfds_t i = 0; i < n; ++i) {
+        if (fds[i].revents == 0) continue;
+        if (fds[i].fd == in_fd_) {
+          Write();
+        } else {
+          Read(fds[i].fd == out_fd_ ? out_fd_ : err_fd_,
+               fds[i].fd == out_fd_ ? &result->out : &result->err);
+        }
+      }
+    }
+  }
+
+ private:
+  static void CloseFd(int& fd) {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+  }
+  void Write() {
+    ssize_t w = ::write(in_fd_, input_.data() + written_, input_.size() - written_);
+    if (w > 0) written_ += static_cast<size_t>(w);
+    if (w < 0 && errno != EAGAIN && errno != EINTR) written_ = input_.size();  // EPIPE
+    if (written_ == input_.size()) CloseFd(in_fd_);
+  }
+  void Read(int& fd, std::string* into) {
+    char buf[65536];
+    ssize_t r = ::read(fd, buf, sizeof(buf));
+    if (r > 0) {
+      into->append(buf, static_cast<size_t>(r));
+    } else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
+      CloseFd(fd);
+    }
+  }
+
+  const pid_t pid_;
+  const std::string& input_;
+  size_t written_ = 0;
+  int in_fd_, out_fd_, err_fd_;
+};
+
+}  // namespace
+
 ProcessResult RunProcess(const std::vector<std::string>& argv_in, const std::string& stdin_data,
                          Millis timeout_ms) {
   std::vector<std::string> argv = argv_in;
@@ -122,57 +192,11 @@ ProcessResult RunProcess(const std::vector<std::string>& argv_in, const std::str
   ::close(in[0]);
   ::close(out[1]);
   ::close(err[1]);
-  int pidfd = PidfdOpen(pid);
+  const int pidfd = PidfdOpen(pid);
+  const auto deadline = SteadyClock::now() + std::chrono::milliseconds(timeout_ms);
 
   ProcessResult result;
-  auto deadline = SteadyClock::now() + std::chrono::milliseconds(timeout_ms);
-  size_t written = 0;
-  int in_fd = in[1];
-  ::fcntl(in_fd, F_SETFL, O_NONBLOCK);
-  if (stdin_data.empty()) {
-    ::close(in_fd);
-    in_fd = -1;
-  }
-  int out_fd = out[0], err_fd = err[0];
-  char buf[65536];
-  while (out_fd >= 0 || err_fd >= 0) {
-    Millis left = MillisUntil(deadline);
-    if (left == 0) {
-      result.timed_out = true;
-      ::kill(pid, SIGKILL);
-      break;
-    }
-    pollfd fds[3];
-    nfds_t n = 0;
-    if (in_fd >= 0) fds[n++] = {in_fd, POLLOUT, 0};
-    if (out_fd >= 0) fds[n++] = {out_fd, POLLIN, 0};
-    if (err_fd >= 0) fds[n++] = {err_fd, POLLIN, 0};
-    if (::poll(fds, n, static_cast<int>(left)) < 0 && errno != EINTR) break;
-    for (nfds_t i = 0; i < n; ++i) {
-      if (fds[i].revents == 0) continue;
-      if (fds[i].fd == in_fd) {
-        ssize_t w = ::write(in_fd, stdin_data.data() + written, stdin_data.size() - written);
-        if (w > 0) written += static_cast<size_t>(w);
-        if (w < 0 && errno != EAGAIN && errno != EINTR) written = stdin_data.size();  // EPIPE
-        if (written == stdin_data.size()) {
-          ::close(in_fd);
-          in_fd = -1;
-        }
-        continue;
-      }
-      ssize_t r = ::read(fds[i].fd, buf, sizeof(buf));
-      if (r > 0) {
-        (fds[i].fd == out_fd ? result.out : result.err).append(buf, static_cast<size_t>(r));
-      } else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
-        int& fd = fds[i].fd == out_fd ? out_fd : err_fd;
-        ::close(fd);
-        fd = -1;
-      }
-    }
-  }
-  for (int fd : {in_fd, out_fd, err_fd}) {
-    if (fd >= 0) ::close(fd);
-  }
+  Pump(pid, stdin_data, in[1], out[0], err[0]).Run(deadline, &result);
   result.exit_code = WaitPid(pid, pidfd, std::max<Millis>(MillisUntil(deadline), 5'000));
   if (result.exit_code < 0) {
     ::kill(pid, SIGKILL);
@@ -222,6 +246,20 @@ std::string BrokerProcess::Output() const {
 Status BrokerProcess::Launch(int port) {
   CHECK_MSG(pid_ < 0, "Launch() while the broker runs");
   StopDrain();
+  size_t run_start = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    output_ += "---- launch on port " + std::to_string(port) + "\n";
+    run_start = output_.size();
+    output_eof_ = false;
+  }
+  Spawn(port);
+  const auto deadline = SteadyClock::now() + std::chrono::milliseconds(options_.ready_timeout_ms);
+  GAFKA_RETURN_IF_ERROR(WaitForListening(run_start, deadline));
+  return WaitForHealth(deadline);
+}
+
+void BrokerProcess::Spawn(int port) {
   std::vector<std::string> argv{ToolPath("broker"),
                                 "--id=" + std::to_string(options_.id),
                                 "--host=127.0.0.1",
@@ -231,16 +269,9 @@ Status BrokerProcess::Launch(int port) {
   std::vector<char*> argv_ptrs = ArgvPointers(argv);
   int out[2];
   CHECK(::pipe2(out, O_CLOEXEC) == 0);
-  int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   CHECK(null_fd >= 0);
-  size_t run_start = 0;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    output_ += "---- launch " + std::to_string(port) + "\n";
-    run_start = output_.size();
-    output_eof_ = false;
-  }
-  pid_t pid = ::fork();
+  const pid_t pid = ::fork();
   CHECK_MSG(pid >= 0, "fork failed");
   if (pid == 0) ExecChild(argv_ptrs.data(), null_fd, out[1], out[1]);
   ::close(out[1]);
@@ -248,54 +279,62 @@ Status BrokerProcess::Launch(int port) {
   pid_ = pid;
   pidfd_ = PidfdOpen(pid);
   output_fd_ = out[0];
-  drain_ = std::thread([this, fd = output_fd_] {
-    char buf[8192];
-    for (;;) {
-      ssize_t r = ::read(fd, buf, sizeof(buf));
-      if (r < 0 && errno == EINTR) continue;
-      std::lock_guard<std::mutex> lock(mu_);
-      if (r <= 0) {
-        output_eof_ = true;
-        output_cv_.notify_all();
-        return;
-      }
-      output_.append(buf, static_cast<size_t>(r));
-      if (options_.echo_output) ::fwrite(buf, 1, static_cast<size_t>(r), stderr);
-      output_cv_.notify_all();
-    }
-  });
+  drain_ = std::thread([this, fd = output_fd_] { Drain(fd); });
+}
 
-  // Readiness, part 1: the broker prints its bound port once listening.
-  static const std::regex kListening(R"(listening on [^\s:]+:(\d+))");
-  auto deadline = SteadyClock::now() + std::chrono::milliseconds(options_.ready_timeout_ms);
-  std::smatch match;
-  {
-    std::unique_lock<std::mutex> lock(mu_);
-    bool seen = output_cv_.wait_until(lock, deadline, [&] {
-      std::string run = output_.substr(run_start);
-      return std::regex_search(run, match, kListening) || output_eof_;
-    });
-    std::string run = output_.substr(run_start);
-    if (!seen || !std::regex_search(run, match, kListening)) {
-      lock.unlock();
-      Kill();
-      return Unavailable("gafka-broker did not become ready; its output:\n" + run);
+// Copies the broker's output into output_ until EOF (the broker exited).
+void BrokerProcess::Drain(int fd) {
+  char buf[8192];
+  for (;;) {
+    ssize_t r = ::read(fd, buf, sizeof(buf));
+    if (r < 0 && errno == EINTR) continue;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (r <= 0) {
+      output_eof_ = true;
+      output_cv_.notify_all();
+      return;
     }
-    port_ = std::stoi(match[1].str());
+    output_.append(buf, static_cast<size_t>(r));
+    if (options_.echo_output) ::fwrite(buf, 1, static_cast<size_t>(r), stderr);
+    output_cv_.notify_all();
   }
-  // Part 2: it answers /healthz (bounded retries: the accept loop may still
-  // be starting, the backlog holds the connection meanwhile).
+}
+
+// Readiness, part 1: the broker prints its bound port once it listens.
+Status BrokerProcess::WaitForListening(size_t run_start, SteadyTime deadline) {
+  static const std::regex kListening(R"(listening on [^\s:]+:(\d+))");
+  std::unique_lock<std::mutex> lock(mu_);
+  std::string run;  // this launch's output; `match` points into it
+  std::smatch match;
+  auto listening = [&] {
+    run = output_.substr(run_start);
+    return std::regex_search(run, match, kListening);
+  };
+  output_cv_.wait_until(lock, deadline, [&] { return listening() || output_eof_; });
+  if (!listening()) {
+    lock.unlock();
+    Kill();
+    return Unavailable("gafka-broker did not become ready; its output:\n" + run);
+  }
+  port_ = std::stoi(match[1].str());
+  return Status::Ok();
+}
+
+// Readiness, part 2: /healthz answers 200. The listening socket's backlog
+// holds the connection until the accept loop runs, so this normally succeeds
+// at once; retries are bounded by the deadline.
+Status BrokerProcess::WaitForHealth(SteadyTime deadline) {
   while (!HealthOk(port_, std::max<Millis>(MillisUntil(deadline), 1))) {
-    if (MillisUntil(deadline) == 0 || !running()) {
-      Kill();
-      return Unavailable("gafka-broker listens but /healthz does not answer 200");
-    }
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
       return Unavailable("gafka-broker exited while starting:\n" + Output());
     }
-    ::poll(nullptr, 0, 20);  // between probes of a deadline-bounded readiness check
+    if (MillisUntil(deadline) == 0) {
+      Kill();
+      return Unavailable("gafka-broker listens but /healthz does not answer 200");
+    }
+    ::poll(nullptr, 0, 20);  // pause between probes of a deadline-bounded check
   }
   return Status::Ok();
 }

@@ -15,6 +15,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -94,7 +95,12 @@ class BrokerProcess {
 
  private:
   explicit BrokerProcess(BrokerOptions options);
+  using SteadyTime = std::chrono::steady_clock::time_point;
   Status Launch(int port);
+  void Spawn(int port);
+  void Drain(int fd);
+  Status WaitForListening(size_t run_start, SteadyTime deadline);
+  Status WaitForHealth(SteadyTime deadline);
   Result<int> WaitExit(Millis timeout_ms);
   void StopDrain();
 

@@ -158,8 +158,11 @@ class BrokerService {
   // Serves until SIGTERM/SIGINT; the process exit code.
   int Run() {
     if (Status started = Start(); !started.ok()) {
-      std::fprintf(stderr, "gafka-broker: %s\n", started.ToString().c_str());
-      if (env_ != nullptr) env_->logger().Log(LogLevel::kError, started.ToString());
+      if (env_ != nullptr) {
+        env_->logger().Log(LogLevel::kError, started.ToString());
+      } else {
+        std::fprintf(stderr, "gafka-broker: %s\n", started.ToString().c_str());
+      }
       Finish();
       return 1;
     }

@@ -203,5 +203,31 @@ TEST_F(Membership, GenerationsKeepIncreasingAcrossRestarts) {
   EXPECT_EQ(Join("a").generation, Generation((2 << 16) + 1));
 }
 
+TEST(MembershipSticky, AJoiningMemberTakesOnlyItsShareAndPositionsStay) {
+  GroupConfig config = TestGroupConfig();
+  config.assignor = AssignorKind::kSticky;
+  GroupWorld world(7, QuietDisk(), config);
+  world.topics().AddTopic("t", 6, 100);
+  world.OpenOrDie();
+  ASSERT_TRUE(world->Join("g", "a", JoinOptions{"t", {}}).ok());
+  ASSERT_TRUE(world->Join("g", "b", JoinOptions{"t", {}}).ok());
+  const std::map<TopicPartition, std::string> before = Owners(world.coordinator(), "g");
+  Result<PollPlan> plan = world->BeginPoll(PollStart{"g", "a", "t", OffsetSpec::kEarliest, false});
+  ASSERT_TRUE(plan.ok());
+  std::vector<PollDelivery> delivered;
+  for (const PollSource& s : plan->sources) delivered.push_back({s.partition, Offset(9)});
+  ASSERT_TRUE(world->EndPoll("g", "a", plan->poll_id, delivered).ok());
+
+  ASSERT_TRUE(world->Join("g", "c", JoinOptions{"t", {}}).ok());
+  const std::map<TopicPartition, std::string> after = Owners(world.coordinator(), "g");
+  int moved = 0;
+  for (const auto& [tp, owner] : after) moved += before.at(tp) != owner ? 1 : 0;
+  EXPECT_EQ(moved, 2);  // exactly c's share
+  Result<PollPlan> next = world->BeginPoll(PollStart{"g", "a", "t", OffsetSpec::kEarliest, false});
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->sources.size(), 2u);
+  for (const PollSource& s : next->sources) EXPECT_EQ(s.from, Offset(9));  // kept partitions keep positions
+}
+
 }  // namespace
 }  // namespace gafka::testing

@@ -433,7 +433,7 @@ TEST(GroupModel, CoordinatorMatchesTheReferenceModel) {
           ++coverage.steps;
         }
       },
-      400);
+      500);
   const Coverage& c = coverage;
   std::cout << "cases " << c.cases << ", steps " << c.steps << ", expiries " << c.expiries
             << ", commits applied " << c.applied << " / behind " << c.behind

@@ -2,6 +2,8 @@
 // chain of syncs; a failed sync fails the log for good.
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include "core/log/partition_log.h"
 #include "tests/core/log/log_test_util.h"
 
@@ -141,6 +143,77 @@ TEST(LogGroupCommit, DestroyingTheLogWithASyncInFlightIsSafe) {
   EXPECT_FALSE(called);
   auto reopened = world.Open();
   EXPECT_EQ(reopened->end_offset(), Offset(1));
+}
+
+// A Disk whose files drop the Sync completions still pending when the File
+// is destroyed, as PosixDisk does.
+class DroppingFile final : public File {
+ public:
+  explicit DroppingFile(std::unique_ptr<File> inner) : inner_(std::move(inner)) {}
+  ~DroppingFile() override { *alive_ = false; }
+  const std::string& path() const override { return inner_->path(); }
+  Status Append(ByteView data) override { return inner_->Append(data); }
+  void Sync(std::function<void(Status)> done) override {
+    inner_->Sync([alive = alive_, done = std::move(done)](Status s) {
+      if (*alive) done(std::move(s));
+    });
+  }
+  Status SyncNow() override { return inner_->SyncNow(); }
+  Status Read(uint64_t offset, size_t n, std::string* out) override {
+    return inner_->Read(offset, n, out);
+  }
+  Status Truncate(uint64_t size) override { return inner_->Truncate(size); }
+  uint64_t Size() const override { return inner_->Size(); }
+
+ private:
+  std::unique_ptr<File> inner_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+class DroppingDisk final : public Disk {
+ public:
+  explicit DroppingDisk(Disk& inner) : inner_(inner) {}
+  Result<std::unique_ptr<File>> Open(const std::string& path, OpenMode mode) override {
+    auto file = inner_.Open(path, mode);
+    if (!file.ok()) return file.status();
+    return std::unique_ptr<File>(std::make_unique<DroppingFile>(std::move(file).value()));
+  }
+  Result<std::vector<std::string>> List(const std::string& dir) override {
+    return inner_.List(dir);
+  }
+  bool Exists(const std::string& path) override { return inner_.Exists(path); }
+  Status MakeDirs(const std::string& dir) override { return inner_.MakeDirs(dir); }
+  Status Remove(const std::string& path) override { return inner_.Remove(path); }
+  Status Rename(const std::string& from, const std::string& to) override {
+    return inner_.Rename(from, to);
+  }
+  Status SyncDir(const std::string& dir) override { return inner_.SyncDir(dir); }
+
+ private:
+  Disk& inner_;
+};
+
+// Truncate removes a segment whose sync is in flight. The log must keep that
+// File alive until the sync completes, or a Disk that drops the completion
+// of a destroyed File would stall group commit for good.
+TEST(LogGroupCommit, TruncatingASegmentWhoseSyncIsInFlightDoesNotStallTheChain) {
+  SimWorld world;
+  DroppingDisk disk(world.disk());
+  Env env = world.EnvWithDisk(disk);
+  auto log = std::move(PartitionLog::Open(env, testing_log::kDir, SmallConfig())).value();
+  std::vector<RecordInput> batch;
+  for (int i = 0; i < 15; ++i) batch.push_back(Input(i));  // segments 0 and 11
+  ASSERT_TRUE(log->Append(batch, Epoch(1), [](Status) {}).ok());
+  ASSERT_EQ(log->segment_count(), 2u);
+  // Segment 0's sync completes after 1 ms; segment 11's is then in flight.
+  world.clock().RunUntil(world.clock().NowMs() + 1);
+  ASSERT_TRUE(log->Truncate(Offset(5)).ok());
+  EXPECT_EQ(log->segment_count(), 1u);
+  bool durable = false;
+  ASSERT_TRUE(log->Append(One(Input(5)), Epoch(1), [&](Status s) { durable = s.ok(); }).ok());
+  world.clock().RunAll();
+  EXPECT_TRUE(durable);
+  EXPECT_EQ(log->durable_offset(), Offset(6));
 }
 
 }  // namespace

@@ -51,6 +51,8 @@ class SimWorld {
   }
 
   Env& env() { return env_; }
+  // The same world seen through another Disk (e.g. a wrapper of disk()).
+  Env EnvWithDisk(Disk& disk) { return Env{clock_, disk, random_, logger_, buggify_}; }
   sim::SimClock& clock() { return clock_; }
   sim::SimDisk& disk() { return disk_; }
   sim::SimLogger& logger() { return logger_; }
