@@ -42,6 +42,16 @@ gafka::Status BadAnswer(const std::string& what, const std::string& body) {
                   "): " + body.substr(0, 200));
 }
 
+std::string DescribeTransportError(httplib::Error error) {
+  switch (error) {
+    case httplib::Error::Connection: return "cannot connect (is the broker running?)";
+    case httplib::Error::ConnectionTimeout: return "connect timed out";
+    case httplib::Error::Read: return "no response (read failed or timed out)";
+    case httplib::Error::Write: return "sending the request failed";
+    default: return "transport error " + httplib::to_string(error);
+  }
+}
+
 void SetTimeout(httplib::Client& http, Millis timeout_ms) {
   const time_t sec = static_cast<time_t>(timeout_ms / 1000);
   const time_t usec = static_cast<time_t>((timeout_ms % 1000) * 1000);
@@ -325,9 +335,9 @@ Result<RawResponse> Client::CallLocked(const std::string& method,
     return InvalidArgument("unsupported HTTP method " + method);
   }
   if (!res) {
-    return MakeClientError(0, 0,
-                           "no answer from " + host_ + ":" + std::to_string(port_) + " (" +
-                               httplib::to_string(res.error()) + ")");
+    // No HTTP answer: no "HTTP <status>" prefix, so ErrorOf() reports status 0.
+    return Unavailable("no answer from " + host_ + ":" + std::to_string(port_) + ": " +
+                       DescribeTransportError(res.error()));
   }
   RawResponse raw;
   raw.status = res->status;

@@ -5,9 +5,10 @@
 //   a long poll's read timeout is its own timeout plus a margin.
 // - Typed calls return Result<T>. A failure's Status carries the HTTP status
 //   (as a Code: 400 kInvalidArgument, 404 kNotFound, 409 kConflict, 413
-//   kTooLarge, 503 kUnavailable, 504 kTimeout, no answer kUnavailable) and a
-//   message "HTTP <status> error <error_code>: <message>"; ErrorOf() parses
-//   it back into an ApiError.
+//   kTooLarge, 503 kUnavailable, 504 kTimeout) and a message
+//   "HTTP <status> error <error_code>: <message>"; ErrorOf() parses it back
+//   into an ApiError. No answer at all (connection refused, timeout) is
+//   kUnavailable with http_status 0 in ErrorOf().
 // - A 409 with an X-Gafka-Leader header is retried once at that leader, and
 //   later calls go there too.
 // - Consumer-group calls are thin passthroughs returning the JSON body.

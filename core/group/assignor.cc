@@ -170,9 +170,15 @@ Assignment AssignSticky(const AssignmentInput& input) {
 Assignment Assign(AssignorKind kind, const AssignmentInput& input) {
   Assignment out;
   switch (kind) {
-    case AssignorKind::kRoundRobin: out = AssignRoundRobin(input); break;
-    case AssignorKind::kRange: out = AssignRange(input); break;
-    case AssignorKind::kSticky: out = AssignSticky(input); break;
+    case AssignorKind::kRoundRobin:
+      out = AssignRoundRobin(input);
+      break;
+    case AssignorKind::kRange:
+      out = AssignRange(input);
+      break;
+    case AssignorKind::kSticky:
+      out = AssignSticky(input);
+      break;
   }
   CHECK_MSG(ValidateAssignment(input, out).empty(), "assignor broke its guarantees");
   return out;

@@ -32,8 +32,8 @@ void GroupApi::Handle(const ApiRequest& request, std::function<void(GroupRespons
   CHECK(done != nullptr);
   CHECK_MSG(Handles(request), "GroupApi::Handle: not a group request it serves");
   if (const auto* r = std::get_if<JoinGroupRequest>(&request)) {
-    Result<MemberView> joined =
-        coordinator_.Join(r->group_id, r->consumer_id, JoinOptions{r->topic, r->session_timeout_ms});
+    Result<MemberView> joined = coordinator_.Join(r->group_id, r->consumer_id,
+                                                  JoinOptions{r->topic, r->session_timeout_ms});
     return done(joined.ok() ? EncodeMember(*joined)
                             : MemberError(joined.status(), r->group_id, r->consumer_id));
   }
@@ -46,7 +46,8 @@ void GroupApi::Handle(const ApiRequest& request, std::function<void(GroupRespons
     Result<MemberView> member = coordinator_.Heartbeat(r->group_id, r->consumer_id);
     return done(member.ok() ? EncodeMember(*member) : EncodeGroupError(member.status()));
   }
-  if (const auto* r = std::get_if<CommitOffsetsRequest>(&request)) return Commit(*r, std::move(done));
+  if (const auto* r = std::get_if<CommitOffsetsRequest>(&request))
+    return Commit(*r, std::move(done));
   if (const auto* r = std::get_if<ResetOffsetsRequest>(&request)) return Reset(*r, std::move(done));
   if (const auto* r = std::get_if<FetchOffsetsRequest>(&request)) {
     Result<GroupOffsets> offsets = coordinator_.FetchOffsets(r->group_id);
@@ -60,7 +61,8 @@ void GroupApi::Handle(const ApiRequest& request, std::function<void(GroupRespons
   done(EncodeGroupList(coordinator_.ListGroups()));
 }
 
-void GroupApi::Commit(const CommitOffsetsRequest& request, std::function<void(GroupResponse)> done) {
+void GroupApi::Commit(const CommitOffsetsRequest& request,
+                      std::function<void(GroupResponse)> done) {
   CommitArgs args;
   args.group_id = request.group_id;
   args.consumer_id = request.consumer_id;

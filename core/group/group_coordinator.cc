@@ -136,9 +136,9 @@ MemberView GroupCoordinator::ViewOf(const Group& group, const Member& member, bo
   view.topics.assign(member.topics.begin(), member.topics.end());
   view.assignment = member.assignment;
   view.session_timeout_ms = member.session_timeout_ms;
-  view.session_expires_in_ms =
-      member.poll_id != 0 ? member.session_timeout_ms
-                          : std::max<Millis>(0, member.deadline_ms - env_.clock.NowMs());
+  view.session_expires_in_ms = member.poll_id != 0
+                                   ? member.session_timeout_ms
+                                   : std::max<Millis>(0, member.deadline_ms - env_.clock.NowMs());
   view.heartbeat_interval_ms = HeartbeatIntervalFor(member.session_timeout_ms);
   view.joined = joined;
   return view;
@@ -168,9 +168,8 @@ void GroupCoordinator::ArmTimer(const std::string& group_id, Member& member, Mil
   CHECK(member.timer == kNoTimer);
   delay_ms = std::max<Millis>(0, delay_ms);
   member.timer_at_ms = env_.clock.NowMs() + delay_ms;
-  member.timer = env_.clock.After(delay_ms, [this, group_id, id = member.id] {
-    OnSessionTimer(group_id, id);
-  });
+  member.timer = env_.clock.After(
+      delay_ms, [this, group_id, id = member.id] { OnSessionTimer(group_id, id); });
 }
 
 // Lazy timers: a heartbeat only moves the deadline; the timer, when it
@@ -240,8 +239,9 @@ Result<MemberView> GroupCoordinator::Join(const std::string& group_id,
   GAFKA_RETURN_IF_ERROR(CheckIds(group_id, consumer_id));
   if (consumer_id.empty()) return InvalidArgument("consumer_id must not be empty");
   if (options.topic.size() > kMaxIdBytes) return InvalidArgument("topic name too long");
-  if (options.session_timeout_ms && (*options.session_timeout_ms < config_.session_timeout_ms_min ||
-                                     *options.session_timeout_ms > config_.session_timeout_ms_max)) {
+  if (options.session_timeout_ms &&
+      (*options.session_timeout_ms < config_.session_timeout_ms_min ||
+       *options.session_timeout_ms > config_.session_timeout_ms_max)) {
     return InvalidArgument("session_timeout_ms " + std::to_string(*options.session_timeout_ms) +
                            " is outside " + std::to_string(config_.session_timeout_ms_min) + ".." +
                            std::to_string(config_.session_timeout_ms_max));
@@ -267,7 +267,8 @@ Result<MemberView> GroupCoordinator::Heartbeat(const std::string& group_id,
                                                const std::string& consumer_id) {
   GAFKA_RETURN_IF_ERROR(CheckIds(group_id, consumer_id));
   Group* group = FindGroup(group_id);
-  if (group == nullptr || !group->members.count(consumer_id)) return NotMember(group_id, consumer_id);
+  if (group == nullptr || !group->members.count(consumer_id))
+    return NotMember(group_id, consumer_id);
   Member& member = group->members.at(consumer_id);
   Touch(group_id, member);
   return Answer(*group, member);
@@ -278,7 +279,8 @@ Result<Generation> GroupCoordinator::Leave(const std::string& group_id,
   NoticeScope scope(this);
   GAFKA_RETURN_IF_ERROR(CheckIds(group_id, consumer_id));
   Group* group = FindGroup(group_id);
-  if (group == nullptr || !group->members.count(consumer_id)) return NotMember(group_id, consumer_id);
+  if (group == nullptr || !group->members.count(consumer_id))
+    return NotMember(group_id, consumer_id);
   RemoveMember(*group, consumer_id, "left");
   return group->generation;
 }
@@ -314,7 +316,7 @@ Generation GroupCoordinator::NextGeneration(const Group& group) {
   const int32_t g = group.generation.value();
   if ((g & kGenerationMask) != kGenerationMask) return Generation(g + 1);
   Result<uint64_t> boot = store_->boot() < kMaxBoot ? store_->AdvanceBoot()
-                                                     : Result<uint64_t>(Unavailable("no boot left"));
+                                                    : Result<uint64_t>(Unavailable("no boot left"));
   if (!boot.ok()) {
     // Overflowing into the next boot's range may repeat a generation after
     // a restart; better than stopping the group. Logged loudly.

@@ -10,8 +10,8 @@
 // owner. Generations increase across restarts (boot << 16, then +1 per
 // rebalance; the boot count is durable): a generation number is never
 // reused for another assignment. Memberships themselves are not durable:
-// after a restart members get 404 and join again. A member is alive while it talks to the coordinator: join,
-// heartbeat, poll and commit all extend its session; a member with a poll in
+// after a restart members get 404 and join again. A member is alive while it talks to the
+// coordinator: join, heartbeat, poll and commit all extend its session; a member with a poll in
 // flight never expires (EndPoll extends it); otherwise it expires
 // session_timeout_ms after it was last heard from, by a Clock timer.
 //
@@ -82,9 +82,9 @@ struct PollSource {
 };
 
 struct PollPlan {
-  uint64_t poll_id = 0;              // give it back to EndPoll
+  uint64_t poll_id = 0;  // give it back to EndPoll
   MemberView member;
-  std::vector<PollSource> sources;   // the member's partitions of the topic, ascending
+  std::vector<PollSource> sources;  // the member's partitions of the topic, ascending
 };
 
 struct PollDelivery {
@@ -214,8 +214,8 @@ class GroupCoordinator {
   // ---- group polls ----
   // Joins implicitly, then plans one poll: the member's partitions of
   // `topic` and where to read each. kConflict 40904 while the member has a
-  // poll in flight; kNotFound 40401 for an unknown topic (nothing joined). Every successful BeginPoll must be followed by exactly
-  // one EndPoll with its poll_id.
+  // poll in flight; kNotFound 40401 for an unknown topic (nothing joined). Every successful
+  // BeginPoll must be followed by exactly one EndPoll with its poll_id.
   Result<PollPlan> BeginPoll(const PollStart& start);
   // Ends the poll: advances positions by `delivered` for partitions still
   // owned with an unchanged position; lists the others in `revoked` (drop
@@ -269,8 +269,8 @@ class GroupCoordinator {
     Millis session_timeout_ms = 0;
     Millis deadline_ms = 0;  // session end; not enforced while a poll is in flight
     TimerId timer = kNoTimer;
-    Millis timer_at_ms = 0;  // when `timer` fires; <= deadline_ms unless polling
-    std::vector<TopicPartition> assignment;      // current generation, ascending
+    Millis timer_at_ms = 0;                  // when `timer` fires; <= deadline_ms unless polling
+    std::vector<TopicPartition> assignment;  // current generation, ascending
     std::map<TopicPartition, Offset> positions;  // owned partitions only
     Generation seen_generation{-1};              // the last generation it was told
     uint64_t poll_id = 0;                        // 0: no poll in flight
@@ -308,8 +308,8 @@ class GroupCoordinator {
   // group_coordinator.cc: membership and polls
   Status CheckIds(const std::string& group_id, const std::string& consumer_id) const;
   Status NotMember(const std::string& group_id, const std::string& consumer_id) const;
-  Result<Member*> AddOrTouch(Group& group, const std::string& consumer_id, const JoinOptions& options,
-                             bool* joined);
+  Result<Member*> AddOrTouch(Group& group, const std::string& consumer_id,
+                             const JoinOptions& options, bool* joined);
   void Touch(const std::string& group_id, Member& member);
   void ArmTimer(const std::string& group_id, Member& member, Millis delay_ms);
   void OnSessionTimer(const std::string& group_id, const std::string& consumer_id);

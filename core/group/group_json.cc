@@ -204,8 +204,10 @@ GroupResponse EncodeStatus(const GroupStatus& status) {
     w.BeginObject();
     Field(w, "topic", p.tp.topic);
     Field(w, "partition", p.tp.partition.value());
-    OptionalField(w, "committed_offset", p.committed ? std::optional(p.committed->value()) : std::nullopt);
-    OptionalField(w, "log_end_offset", p.log_end ? std::optional(p.log_end->value()) : std::nullopt);
+    OptionalField(w, "committed_offset",
+                  p.committed ? std::optional(p.committed->value()) : std::nullopt);
+    OptionalField(w, "log_end_offset",
+                  p.log_end ? std::optional(p.log_end->value()) : std::nullopt);
     OptionalField(w, "lag", p.lag);
     OptionalField(w, "position", p.position ? std::optional(p.position->value()) : std::nullopt);
     w.Key("consumer_id");

@@ -48,8 +48,8 @@ Status GroupCoordinator::ValidateCommitter(const CommitArgs& args, Group* group)
     if (owner == group->owners.end() || owner->second != args.consumer_id) {
       return Conflict("consumer " + args.consumer_id + " does not own " + ToString(tp) +
                           " in generation " + GenerationText(group->generation) + " of group " +
-                          args.group_id + " (owner: " +
-                          (owner == group->owners.end() ? "nobody" : owner->second) +
+                          args.group_id +
+                          " (owner: " + (owner == group->owners.end() ? "nobody" : owner->second) +
                           "); nothing was committed",
                       kDetailNotOwner);
     }
@@ -61,13 +61,15 @@ Status GroupCoordinator::ValidateEntry(const CommitEntry& e) {
   if (e.topic.empty() || e.topic.size() > kMaxTopicBytes) return InvalidArgument("bad topic name");
   if (e.offset.value() < 0) return InvalidArgument("offsets are >= 0");
   if (e.metadata.size() > config_.max_metadata_bytes) {
-    return InvalidArgument("metadata over " + std::to_string(config_.max_metadata_bytes) + " bytes");
+    return InvalidArgument("metadata over " + std::to_string(config_.max_metadata_bytes) +
+                           " bytes");
   }
   const int32_t count = topics_.PartitionCount(e.topic);
   if (count <= 0) return NotFound("unknown topic " + e.topic, kDetailTopicNotFound);
   if (e.partition.value() < 0 || e.partition.value() >= count) {
-    return NotFound("topic " + e.topic + " has no partition " + std::to_string(e.partition.value()) +
-                        " (it has " + std::to_string(count) + ")",
+    return NotFound("topic " + e.topic + " has no partition " +
+                        std::to_string(e.partition.value()) + " (it has " + std::to_string(count) +
+                        ")",
                     kDetailPartitionNotFound);
   }
   const TopicPartition tp{e.topic, e.partition};
@@ -148,9 +150,12 @@ Result<Offset> GroupCoordinator::ResetTarget(const ResetArgs& args, const TopicP
   GAFKA_ASSIGN_OR_RETURN(const Offset end, topics_.LogEndOffset(tp));
   const Offset high = std::max(start, end);
   switch (args.to) {
-    case OffsetSpec::kEarliest: return start;
-    case OffsetSpec::kLatest: return high;
-    case OffsetSpec::kExplicit: break;
+    case OffsetSpec::kEarliest:
+      return start;
+    case OffsetSpec::kLatest:
+      return high;
+    case OffsetSpec::kExplicit:
+      break;
   }
   if (args.offset) return std::clamp(*args.offset, start, high);
   CHECK(args.timestamp_ms.has_value());
@@ -163,9 +168,12 @@ Status GroupCoordinator::Reset(const ResetArgs& args,
   CHECK(done != nullptr);
   NoticeScope scope(this);
   GAFKA_RETURN_IF_ERROR(CheckIds(args.group_id, ""));
-  if (args.topic.empty() || args.topic.size() > kMaxTopicBytes) return InvalidArgument("bad topic name");
-  if (args.to == OffsetSpec::kExplicit && args.offset.has_value() == args.timestamp_ms.has_value()) {
-    return InvalidArgument("a reset to an explicit position takes exactly one of offset and timestamp");
+  if (args.topic.empty() || args.topic.size() > kMaxTopicBytes)
+    return InvalidArgument("bad topic name");
+  if (args.to == OffsetSpec::kExplicit &&
+      args.offset.has_value() == args.timestamp_ms.has_value()) {
+    return InvalidArgument(
+        "a reset to an explicit position takes exactly one of offset and timestamp");
   }
   const int32_t count = topics_.PartitionCount(args.topic);
   if (count <= 0) return NotFound("unknown topic " + args.topic, kDetailTopicNotFound);
@@ -182,8 +190,8 @@ Status GroupCoordinator::Reset(const ResetArgs& args,
   outcome.topic = args.topic;
   // A forced reset of an active group rebalances below, after the append.
   outcome.rebalanced = active;
-  outcome.generation = group == nullptr ? Generation(0)
-                                        : Generation(group->generation.value() + (active ? 1 : 0));
+  outcome.generation =
+      group == nullptr ? Generation(0) : Generation(group->generation.value() + (active ? 1 : 0));
   std::vector<OffsetStore::Write> writes;
   for (int32_t p = 0; p < count; ++p) {
     const TopicPartition tp{args.topic, PartitionId(p)};

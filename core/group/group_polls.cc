@@ -88,8 +88,8 @@ void GroupCoordinator::AutoCommit(const Group& group, const Member& member,
     if (tp.topic != topic) continue;
     const CommittedOffset* latest = store_->Latest({group.id, tp});
     if (latest != nullptr && latest->offset >= position) continue;
-    writes.push_back({{group.id, tp},
-                      {offset_format::ValueKind::kCommit, {position, env_.clock.WallMs(), ""}}});
+    writes.push_back(
+        {{group.id, tp}, {offset_format::ValueKind::kCommit, {position, env_.clock.WallMs(), ""}}});
   }
   if (writes.empty()) return;
   const std::string group_id = group.id;
@@ -98,7 +98,8 @@ void GroupCoordinator::AutoCommit(const Group& group, const Member& member,
       env_.logger.Log(LogLevel::kWarn, "group " + group_id + " auto-commit: " + status.ToString());
     }
   });
-  if (!s.ok()) env_.logger.Log(LogLevel::kWarn, "group " + group.id + " auto-commit: " + s.ToString());
+  if (!s.ok())
+    env_.logger.Log(LogLevel::kWarn, "group " + group.id + " auto-commit: " + s.ToString());
 }
 
 Result<PollEnd> GroupCoordinator::EndPoll(const std::string& group_id,

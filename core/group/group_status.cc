@@ -30,8 +30,8 @@ Result<GroupStatus> GroupCoordinator::Describe(const std::string& group_id) cons
       m.assignment = member.assignment;
       m.session_timeout_ms = member.session_timeout_ms;
       m.poll_in_flight = member.poll_id != 0;
-      m.session_expires_in_ms =
-          m.poll_in_flight ? member.session_timeout_ms : std::max<Millis>(0, member.deadline_ms - now);
+      m.session_expires_in_ms = m.poll_in_flight ? member.session_timeout_ms
+                                                 : std::max<Millis>(0, member.deadline_ms - now);
       status.members.push_back(std::move(m));
     }
     for (const auto& [topic, count] : CurrentCounts(*group)) {
@@ -56,7 +56,8 @@ Result<GroupStatus> GroupCoordinator::Describe(const std::string& group_id) cons
       if (auto owner = group->owners.find(tp); owner != group->owners.end()) {
         p.owner = owner->second;
         const Member& member = group->members.at(owner->second);
-        if (auto pos = member.positions.find(tp); pos != member.positions.end()) p.position = pos->second;
+        if (auto pos = member.positions.find(tp); pos != member.positions.end())
+          p.position = pos->second;
       }
     }
     status.partitions.push_back(std::move(p));

@@ -8,9 +8,12 @@ std::string ToString(const TopicPartition& tp) {
 
 const char* AssignorName(AssignorKind kind) {
   switch (kind) {
-    case AssignorKind::kRoundRobin: return "round-robin";
-    case AssignorKind::kRange: return "range";
-    case AssignorKind::kSticky: return "sticky";
+    case AssignorKind::kRoundRobin:
+      return "round-robin";
+    case AssignorKind::kRange:
+      return "range";
+    case AssignorKind::kSticky:
+      return "sticky";
   }
   return "unknown";
 }
@@ -24,9 +27,12 @@ std::optional<AssignorKind> ParseAssignor(std::string_view name) {
 
 const char* GroupStateName(GroupState state) {
   switch (state) {
-    case GroupState::kEmpty: return "empty";
-    case GroupState::kRebalancing: return "rebalancing";
-    case GroupState::kStable: return "stable";
+    case GroupState::kEmpty:
+      return "empty";
+    case GroupState::kRebalancing:
+      return "rebalancing";
+    case GroupState::kStable:
+      return "stable";
   }
   return "unknown";
 }

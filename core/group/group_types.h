@@ -46,8 +46,8 @@ struct GroupConfig {
   AssignorKind assignor = AssignorKind::kRoundRobin;
   size_t max_members_per_group = 1'000;
   size_t max_topics_per_member = 100;
-  size_t max_metadata_bytes = 4'096;      // per committed offset
-  size_t max_commit_entries = 10'000;     // per commit / reset request
+  size_t max_metadata_bytes = 4'096;   // per committed offset
+  size_t max_commit_entries = 10'000;  // per commit / reset request
   // Compaction of the offsets log (offset_store.h): rewrite a snapshot once
   // the log holds at least `compact_min_records` records and more than
   // `compact_garbage_factor` times the number of live keys.
@@ -91,14 +91,14 @@ struct TopicAssignment {
 struct MemberView {
   std::string group_id;
   std::string consumer_id;
-  Generation generation;                 // the group's current generation
+  Generation generation;  // the group's current generation
   GroupState state = GroupState::kStable;
-  std::vector<std::string> topics;       // subscription, ascending
+  std::vector<std::string> topics;         // subscription, ascending
   std::vector<TopicPartition> assignment;  // ascending
   Millis session_timeout_ms = 0;
-  Millis session_expires_in_ms = 0;      // from now
+  Millis session_expires_in_ms = 0;  // from now
   Millis heartbeat_interval_ms = 0;
-  bool joined = false;                   // this call added the member
+  bool joined = false;  // this call added the member
 };
 
 // Groups a member's assignment by topic (input ascending).

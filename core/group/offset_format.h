@@ -34,8 +34,8 @@ struct OffsetKey {
 };
 
 enum class ValueKind : uint8_t {
-  kCommit = 1,  // a member's (or a standalone) commit: never moved the offset backwards
-  kReset = 2,   // an explicit reset: may move it anywhere
+  kCommit = 1,    // a member's (or a standalone) commit: never moved the offset backwards
+  kReset = 2,     // an explicit reset: may move it anywhere
   kSnapshot = 3,  // rewritten by a compaction: the key's latest value then
 };
 

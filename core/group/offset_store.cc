@@ -64,9 +64,9 @@ Status OffsetStore::Recover() {
   boot_ = last_boot ? *last_boot + 1 : 0;
   GAFKA_RETURN_IF_ERROR(WriteCounter(kBootName, offset_format::kBootMagic, boot_));
   env_.logger.Log(LogLevel::kInfo, "offsets store " + dir_ + ": " +
-                                       std::to_string(entries_.size()) + " committed offsets from " +
-                                       std::to_string(log_records()) + " records of " +
-                                       offset_format::LogDirName(number));
+                                       std::to_string(entries_.size()) +
+                                       " committed offsets from " + std::to_string(log_records()) +
+                                       " records of " + offset_format::LogDirName(number));
   return Status::Ok();
 }
 
@@ -180,7 +180,8 @@ Status OffsetStore::Replay(PartitionLog& log) {
   Offset from = log.start_offset();
   while (from < log.end_offset()) {
     GAFKA_ASSIGN_OR_RETURN(ReadResult read, log.Read(from, kReplayMaxRecords, kReplayMaxBytes));
-    if (read.records.empty()) return Internal("replay made no progress at " + std::to_string(from.value()));
+    if (read.records.empty())
+      return Internal("replay made no progress at " + std::to_string(from.value()));
     for (const Record& record : read.records) {
       Key key;
       OffsetValue value;
@@ -213,8 +214,8 @@ const CommittedOffset* OffsetStore::Durable(const Key& key) const {
 std::vector<std::pair<TopicPartition, CommittedOffset>> OffsetStore::DurableOfGroup(
     const std::string& group) const {
   std::vector<std::pair<TopicPartition, CommittedOffset>> out;
-  for (auto it = entries_.lower_bound(Key{group, {}}); it != entries_.end() && it->first.group == group;
-       ++it) {
+  for (auto it = entries_.lower_bound(Key{group, {}});
+       it != entries_.end() && it->first.group == group; ++it) {
     if (it->second.durable) out.emplace_back(it->first.tp, *it->second.durable);
   }
   return out;
@@ -328,7 +329,8 @@ Status OffsetStore::CompactNow() {
   for (const auto& [key, entry] : entries_) {
     RecordInput record;
     record.key = offset_format::EncodeKey(key);
-    record.value = offset_format::EncodeValue(OffsetValue{offset_format::ValueKind::kSnapshot, entry.latest});
+    record.value =
+        offset_format::EncodeValue(OffsetValue{offset_format::ValueKind::kSnapshot, entry.latest});
     records.push_back(std::move(record));
   }
   LogSlot* raw = slot.get();
@@ -339,7 +341,8 @@ Status OffsetStore::CompactNow() {
   previous_ = std::move(active_);
   active_ = std::move(slot);
   compacting_ = true;
-  env_.logger.Log(LogLevel::kInfo, "offsets store: compacting " + std::to_string(previous_->log->end_offset().value()) +
+  env_.logger.Log(LogLevel::kInfo, "offsets store: compacting " +
+                                       std::to_string(previous_->log->end_offset().value()) +
                                        " records into " + std::to_string(records.size()));
   return Status::Ok();
 }
@@ -359,8 +362,8 @@ void OffsetStore::OnSnapshotDurable(LogSlot* slot, const Status& status) {
   }
   Status switched = WriteCurrent(slot->number);
   if (!switched.ok()) {
-    Fail(Status(switched.code(), "switching CURRENT to " + LogPath(slot->number) + ": " +
-                                     switched.message()));
+    Fail(Status(switched.code(),
+                "switching CURRENT to " + LogPath(slot->number) + ": " + switched.message()));
     return;
   }
   compacting_ = false;

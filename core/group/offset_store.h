@@ -10,12 +10,11 @@
 // newer ones whose sync completed but whose answer was lost).
 //
 // Layout (core/group/README.md, "Offsets on disk"): <dir>/CURRENT names the
-// active log directory <dir>/log-<number>; <dir>/BOOT counts starts. Compaction writes a snapshot (the
-// latest value of every key) into log-<number+1>, switches CURRENT to it by
-// an atomic rename once the snapshot is durable, then removes the old log.
-// Writes made during a compaction go to the new log, after the snapshot, so
-// none is lost whichever log CURRENT names after a crash: before the switch
-// the old log holds every acknowledged value; after it the snapshot does.
+// active log directory <dir>/log-<number>; <dir>/BOOT counts starts. Compaction writes a snapshot
+// (the latest value of every key) into log-<number+1>, switches CURRENT to it by an atomic rename
+// once the snapshot is durable, then removes the old log. Writes made during a compaction go to the
+// new log, after the snapshot, so none is lost whichever log CURRENT names after a crash: before
+// the switch the old log holds every acknowledged value; after it the snapshot does.
 //
 // Failures. A failed append or sync, or a failed CURRENT switch, fails the
 // store permanently (fsyncgate, as for PartitionLog): every later Apply

@@ -207,6 +207,8 @@ void PartitionLog::Impl::NoteWritten(std::span<const wal::RecordMeta> metas, uin
 Result<ReadResult> PartitionLog::Impl::Read(Offset from, size_t max_count, size_t max_bytes,
                                             std::optional<Offset> limit) {
   if (!failed_.ok()) return failed_;
+  CHECK(!segments_.empty());
+  CHECK(start_ == segments_.begin()->first);
   if (from < start_ || from > end_) {
     return OutOfRange("offset " + std::to_string(from.value()) + " outside [" +
                       std::to_string(start_.value()) + ", " + std::to_string(end_.value()) + "]");
@@ -271,6 +273,8 @@ Status PartitionLog::Impl::ReadCorruption(const Segment& segment, uint64_t posit
 
 Result<Offset> PartitionLog::Impl::OffsetForTimestamp(Millis timestamp_ms) {
   if (!failed_.ok()) return failed_;
+  CHECK(!segments_.empty());
+  CHECK(segments_.rbegin()->second->next_offset() == end_);
   for (auto& [base, segment] : segments_) {
     if (segment->index().max_timestamp_ms() < timestamp_ms) continue;
     const wal::IndexPosition start = segment->index().LookupTimestamp(timestamp_ms);
@@ -323,6 +327,8 @@ Status PartitionLog::Impl::Truncate(Offset new_end) {
 }
 
 void PartitionLog::Impl::FailWaitersAbove(Offset end, const Status& status) {
+  CHECK(!status.ok());
+  CHECK(end <= end_);
   std::vector<Waiter> dropped;
   while (!waiters_.empty() && waiters_.back().end > end) {
     dropped.push_back(std::move(waiters_.back()));
@@ -338,6 +344,8 @@ void PartitionLog::Impl::FailWaitersAbove(Offset end, const Status& status) {
 
 int PartitionLog::Impl::ApplyRetention() {
   if (!failed_.ok()) return 0;
+  CHECK(!segments_.empty());
+  CHECK(start_ == segments_.begin()->first);
   const Millis now_ms = env_.clock.WallMs();
   int removed = 0;
   while (segments_.size() > 1) {
@@ -362,12 +370,15 @@ int PartitionLog::Impl::ApplyRetention() {
     start_ = segments_.begin()->first;
     TrimEpochStartsBelow(start_);
   }
+  CHECK(start_ <= end_);
   return removed;
 }
 
 // Keeps the epoch that covers `start` (moved to start), drops older ones:
 // the same map recovery rebuilds from the remaining segments.
 void PartitionLog::Impl::TrimEpochStartsBelow(Offset start) {
+  CHECK(start >= Offset(0));
+  CHECK(start <= end_);
   std::optional<Epoch> covering;
   while (!epoch_starts_.empty() && epoch_starts_.begin()->second <= start) {
     covering = epoch_starts_.begin()->first;

@@ -77,24 +77,31 @@ class PartitionLog {
 
   // Appends `records` at end_offset() with leader epoch `epoch`. Offsets are
   // assigned densely. `durable` is called (later, on the loop) with ok once a
-  // sync covers every appended byte, or with the error that failed the log.
-  // Returns an error (and never calls `durable`) if nothing was appended.
+  // sync covers every appended byte, or with the error that failed the log,
+  // or kConflict if Truncate removed the records first. Returns an error (and
+  // never calls `durable`) if nothing was appended: the failed() status,
+  // kConflict for an epoch older than the log's last, kTooLarge, or a write
+  // error (the log stays usable when no byte of the batch was written).
+  // Destroying the log drops pending `durable` callbacks without a call.
   Result<AppendResult> Append(std::span<const RecordInput> records, Epoch epoch,
                               std::function<void(Status)> durable);
 
   // Appends records that already carry offsets (a follower copying its
-  // leader). records[0].offset must equal end_offset(), offsets dense.
+  // leader). records[0].offset must equal end_offset(), offsets dense, epochs
+  // non-decreasing (else kInvalidArgument). `durable` as for Append.
   Status AppendReplicated(std::span<const Record> records, std::function<void(Status)> durable);
 
   // Reads from `from` up to `max_count` records and about `max_bytes` bytes
   // (at least one record if any is there, even if larger), stopping before
   // `limit` (exclusive; e.g. the high watermark). kOutOfRange if `from` is
-  // outside [start_offset(), end_offset()].
+  // outside [start_offset(), end_offset()]. A record that fails its CRC fails
+  // the log with kCorruption (file, byte position, offset) instead.
   Result<ReadResult> Read(Offset from, size_t max_count, size_t max_bytes,
                           std::optional<Offset> limit = std::nullopt);
 
-  // Removes records at offsets >= new_end (replication divergence). Never
-  // below start_offset().
+  // Removes records at offsets >= new_end (replication divergence); kOutOfRange
+  // outside [start_offset(), end_offset()]. Pending durable callbacks of the
+  // removed records get kConflict; durable_offset() drops to new_end at most.
   Status Truncate(Offset new_end);
 
   // Deletes whole sealed segments past the retention limits. Returns how many.

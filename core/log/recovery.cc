@@ -167,6 +167,8 @@ class Recoverer {
   }
 
   Status LoadSeal(Candidate* c) {
+    CHECK(c != nullptr && c->file != nullptr);
+    CHECK(!c->seal.has_value());
     GAFKA_ASSIGN_OR_RETURN(
         std::unique_ptr<File> file,
         env_.disk.Open(Path(SegmentIndexName(c->base)), OpenMode::kOpenExisting));
@@ -195,6 +197,9 @@ class Recoverer {
   }
 
   Status Walk() {
+    CHECK(out_.segments.empty());
+    CHECK(std::is_sorted(candidates_.begin(), candidates_.end(),
+                         [](const Candidate& a, const Candidate& b) { return a.base < b.base; }));
     std::optional<Offset> expected;
     Epoch min_epoch(std::numeric_limits<int32_t>::min());
     for (size_t i = 0; i < candidates_.size(); ++i) {
@@ -241,6 +246,8 @@ class Recoverer {
 
   // The previous segment ends at `expected` but segment i starts elsewhere.
   Status Discontinuity(size_t i, Offset expected) {
+    CHECK(i > 0 && i < candidates_.size());
+    CHECK(out_.segments.size() == i);
     const Candidate& c = candidates_[i];
     const bool previous_unsealed = !out_.segments.back()->sealed();
     if (previous_unsealed && !AnySealedFrom(i)) {
@@ -260,6 +267,8 @@ class Recoverer {
 
   // Row "invalid record": torn tail or corruption, by what follows it.
   Status Damaged(size_t i, ScanResult scan) {
+    CHECK(scan.damaged);
+    CHECK(out_.segments.size() == i);
     Candidate& c = candidates_[i];
     const uint64_t damage = scan.index.size();
     const Offset offset = scan.index.next_offset();
@@ -281,10 +290,13 @@ class Recoverer {
     return RemoveFrom(i + 1);
   }
 
-  // Removes segments i.. (they hold no acknowledged data) and syncs the dir.
+  // Removes segments i.. (they hold no acknowledged data), newest first so
+  // that a crash meanwhile leaves a contiguous prefix, and syncs the dir.
   Status RemoveFrom(size_t i) {
+    CHECK(i > 0);
+    CHECK(out_.corruption.ok());
     if (i >= candidates_.size()) return Status::Ok();
-    for (size_t j = i; j < candidates_.size(); ++j) {
+    for (size_t j = candidates_.size(); j-- > i;) {
       Candidate& c = candidates_[j];
       out_.report.bytes_cut += c.file->Size();
       c.file.reset();

@@ -172,10 +172,20 @@ size_t RecordCursor::Buffered() const {
 Status RecordCursor::Fill(size_t n) {
   CHECK(position_ + n <= end_);
   if (Buffered() >= n) return Status::Ok();
-  const uint64_t length = std::min<uint64_t>(std::max(n, chunk_bytes_), end_ - position_);
-  GAFKA_RETURN_IF_ERROR(file_.Read(position_, static_cast<size_t>(length), &buffer_));
+  // Keep the unread bytes already buffered and read only what is missing, so
+  // a record that straddles two chunks is not read twice.
+  if (position_ >= buffer_position_ && position_ <= buffer_position_ + buffer_.size()) {
+    buffer_.erase(0, static_cast<size_t>(position_ - buffer_position_));
+  } else {
+    buffer_.clear();
+  }
   buffer_position_ = position_;
-  bytes_read_ += buffer_.size();
+  const uint64_t want = std::min<uint64_t>(std::max(n, chunk_bytes_), end_ - position_);
+  CHECK(buffer_.size() < want);
+  GAFKA_RETURN_IF_ERROR(file_.Read(position_ + buffer_.size(),
+                                   static_cast<size_t>(want - buffer_.size()), &scratch_));
+  bytes_read_ += scratch_.size();
+  buffer_.append(scratch_);
   return Status::Ok();
 }
 

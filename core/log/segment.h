@@ -122,6 +122,7 @@ class RecordCursor {
   uint64_t end_;
   size_t chunk_bytes_;
   std::string buffer_;
+  std::string scratch_;           // what one File::Read returned
   uint64_t buffer_position_ = 0;  // file position of buffer_[0]
   uint64_t bytes_read_ = 0;
 };

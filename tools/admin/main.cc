@@ -154,7 +154,8 @@ int main(int argc, char** argv) {
   auto* list_groups = app.add_subcommand("list-groups", "list consumer groups (JSON)");
   auto* describe_group = app.add_subcommand("describe-group", "members, offsets and lag (JSON)");
   describe_group->add_option("--group", f.group, "group id")->required();
-  for (CLI::App* cmd : {create, list, describe, remove, list_groups, describe_group}) {
+  // --broker/--json may come before or after the command.
+  for (CLI::App* cmd : {&app, create, list, describe, remove, list_groups, describe_group}) {
     gafka::AddCommon(cmd, f);
   }
   CLI11_PARSE(app, argc, argv);

@@ -1,11 +1,11 @@
 // Assignors: disjoint, complete, balanced, deterministic; sticky keeps.
+#include "core/group/assignor.h"
+
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
 #include <algorithm>
-
-#include "core/group/assignor.h"
 
 namespace gafka {
 namespace {
@@ -59,7 +59,8 @@ TEST(Assignor, RoundRobinSkipsMembersNotSubscribed) {
 TEST(Assignor, UnknownTopicsAndNoMembersAssignNothing) {
   AssignmentInput input;
   input.subscriptions = {{"a", {"missing"}}, {"b", {}}};
-  for (AssignorKind kind : {AssignorKind::kRoundRobin, AssignorKind::kRange, AssignorKind::kSticky}) {
+  for (AssignorKind kind :
+       {AssignorKind::kRoundRobin, AssignorKind::kRange, AssignorKind::kSticky}) {
     Assignment a = Assign(kind, input);
     EXPECT_EQ(a.size(), 2u);
     EXPECT_TRUE(a["a"].empty() && a["b"].empty());
@@ -129,8 +130,8 @@ rc::Gen<AssignmentInput> GenInput() {
 
 RC_GTEST_PROP(AssignorProperty, EveryAssignorIsDisjointCompleteAndDeterministic, ()) {
   AssignmentInput input = *GenInput();
-  const auto kind = *rc::gen::element(AssignorKind::kRoundRobin, AssignorKind::kRange,
-                                      AssignorKind::kSticky);
+  const auto kind =
+      *rc::gen::element(AssignorKind::kRoundRobin, AssignorKind::kRange, AssignorKind::kSticky);
   if (kind == AssignorKind::kSticky) {
     // Any earlier valid assignment, even of other members.
     input.previous = AssignRoundRobin(*GenInput());

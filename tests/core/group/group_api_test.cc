@@ -1,9 +1,10 @@
 // GroupApi + group_json: client requests in, GroupResponse JSON out.
+#include "core/group/group_api.h"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
-#include "core/group/group_api.h"
 #include "core/group/group_json.h"
 #include "tests/core/group/group_test_util.h"
 
@@ -132,7 +133,8 @@ TEST_F(GroupApiTest, StatusListLeaveAndReset) {
 
   auto [reset_status, done] = Call(reset);
   EXPECT_EQ(reset_status, 200);
-  EXPECT_EQ(done["offsets"], json::parse(R"([{"partition":0,"offset":100},{"partition":1,"offset":100}])"));
+  EXPECT_EQ(done["offsets"],
+            json::parse(R"([{"partition":0,"offset":100},{"partition":1,"offset":100}])"));
 
   auto [after_status, after] = Call(GroupStatusRequest{"g"});
   EXPECT_EQ(after["state"], "empty");
@@ -141,7 +143,8 @@ TEST_F(GroupApiTest, StatusListLeaveAndReset) {
 
   auto [list_status, list] = Call(ListGroupsRequest{});
   EXPECT_EQ(list_status, 200);
-  EXPECT_EQ(list["groups"], json::parse(R"([{"group_id":"g","state":"empty","generation":2,"members":0}])"));
+  EXPECT_EQ(list["groups"],
+            json::parse(R"([{"group_id":"g","state":"empty","generation":2,"members":0}])"));
   EXPECT_EQ(Call(GroupStatusRequest{"nobody"}).second["error_code"], 40403);
 }
 

@@ -25,7 +25,8 @@ TEST_F(Commits, OwnerCommitIsAnsweredOnlyOnceDurable) {
   MemberView a = Join("a");
   CommitArgs args{"g", "a", a.generation, {CommitEntry{"t", PartitionId(0), Offset(42), "m"}}};
   std::optional<Result<CommitOutcome>> answer;
-  ASSERT_TRUE(world_->Commit(args, [&](Result<CommitOutcome> r) { answer.emplace(std::move(r)); }).ok());
+  ASSERT_TRUE(
+      world_->Commit(args, [&](Result<CommitOutcome> r) { answer.emplace(std::move(r)); }).ok());
   EXPECT_FALSE(answer.has_value());
   EXPECT_EQ(world_.Committed("g", "t", 0), -1);  // appended, not yet durable
   world_.clock().RunUntilCondition([&] { return answer.has_value(); });
@@ -61,7 +62,9 @@ TEST_F(Commits, NonOwnerIs40901AndNoEntryOfTheRequestIsApplied) {
   std::map<TopicPartition, std::string> owners = Owners(world_.coordinator(), "g");
   ASSERT_EQ(owners[TP("t", 0)], "a");
   ASSERT_EQ(owners[TP("t", 1)], "b");
-  CommitArgs args{"g", "b", b.generation,
+  CommitArgs args{"g",
+                  "b",
+                  b.generation,
                   {CommitEntry{"t", PartitionId(1), Offset(7), ""},
                    CommitEntry{"t", PartitionId(0), Offset(9), ""}}};
   Result<CommitOutcome> result = world_.CommitAndWait(args);
@@ -105,7 +108,9 @@ TEST_F(Commits, OffsetsNeverMoveBackwards) {
 
 TEST_F(Commits, PastTheLogEndIsOutOfRangeAndNothingIsApplied) {
   MemberView a = Join("a");
-  CommitArgs args{"g", "a", a.generation,
+  CommitArgs args{"g",
+                  "a",
+                  a.generation,
                   {CommitEntry{"t", PartitionId(0), Offset(100), ""},
                    CommitEntry{"t", PartitionId(1), Offset(101), ""}}};
   Result<CommitOutcome> result = world_.CommitAndWait(args);
@@ -136,11 +141,15 @@ TEST_F(Commits, BadRequestsAreRefused) {
   MemberView a = Join("a");
   CommitArgs empty{"g", "a", a.generation, {}};
   EXPECT_EQ(world_.CommitAndWait(empty).status().code(), Code::kInvalidArgument);
-  CommitArgs twice{"g", "a", a.generation,
+  CommitArgs twice{"g",
+                   "a",
+                   a.generation,
                    {CommitEntry{"t", PartitionId(0), Offset(1), ""},
                     CommitEntry{"t", PartitionId(0), Offset(2), ""}}};
   EXPECT_EQ(world_.CommitAndWait(twice).status().code(), Code::kInvalidArgument);
-  CommitArgs big{"g", "a", a.generation,
+  CommitArgs big{"g",
+                 "a",
+                 a.generation,
                  {CommitEntry{"t", PartitionId(0), Offset(1), std::string(5000, 'm')}}};
   EXPECT_EQ(world_.CommitAndWait(big).status().code(), Code::kInvalidArgument);
 }
@@ -158,10 +167,13 @@ TEST_F(Commits, ConcurrentCommitsShareSyncsAndAllComplete) {
   int answered = 0;
   for (int i = 1; i <= 50; ++i) {
     CommitArgs args{"g", "a", a.generation, {CommitEntry{"t", PartitionId(i % 2), Offset(i), ""}}};
-    ASSERT_TRUE(world_->Commit(args, [&](Result<CommitOutcome> r) {
-      EXPECT_TRUE(r.ok());
-      ++answered;
-    }).ok());
+    ASSERT_TRUE(world_
+                    ->Commit(args,
+                             [&](Result<CommitOutcome> r) {
+                               EXPECT_TRUE(r.ok());
+                               ++answered;
+                             })
+                    .ok());
   }
   world_.Advance(100);
   EXPECT_EQ(answered, 50);

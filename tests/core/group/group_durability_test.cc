@@ -15,7 +15,8 @@ class Durability : public ::testing::Test {
   }
   // A standalone commit (the group has no members).
   Status Commit(const std::string& group, int32_t partition, int64_t offset) {
-    CommitArgs args{group, "", std::nullopt, {CommitEntry{"t", PartitionId(partition), Offset(offset), ""}}};
+    CommitArgs args{
+        group, "", std::nullopt, {CommitEntry{"t", PartitionId(partition), Offset(offset), ""}}};
     return world_.CommitAndWait(args).status();
   }
   GroupWorld world_;
@@ -101,9 +102,12 @@ TEST_F(Durability, CommitsDuringACompactionSurviveACrashAtAnyPoint) {
     ASSERT_TRUE(world->CompactOffsetsNow().ok());
     for (int i = 11; i <= 30; ++i) {
       CommitArgs args{"g", "", std::nullopt, {CommitEntry{"t", PartitionId(i % 2), Offset(i), ""}}};
-      ASSERT_TRUE(world->Commit(args, [&acked, i](Result<CommitOutcome> r) {
-        if (r.ok()) acked[i % 2] = std::max(acked[i % 2], int64_t{i});
-      }).ok());
+      ASSERT_TRUE(world
+                      ->Commit(args,
+                               [&acked, i](Result<CommitOutcome> r) {
+                                 if (r.ok()) acked[i % 2] = std::max(acked[i % 2], int64_t{i});
+                               })
+                      .ok());
       world.Advance(static_cast<Millis>(seed % 3));
     }
     world.Crash();

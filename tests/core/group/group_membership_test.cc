@@ -226,7 +226,8 @@ TEST(MembershipSticky, AJoiningMemberTakesOnlyItsShareAndPositionsStay) {
   Result<PollPlan> next = world->BeginPoll(PollStart{"g", "a", "t", OffsetSpec::kEarliest, false});
   ASSERT_TRUE(next.ok());
   EXPECT_EQ(next->sources.size(), 2u);
-  for (const PollSource& s : next->sources) EXPECT_EQ(s.from, Offset(9));  // kept partitions keep positions
+  for (const PollSource& s : next->sources)
+    EXPECT_EQ(s.from, Offset(9));  // kept partitions keep positions
 }
 
 }  // namespace

@@ -25,8 +25,17 @@ const char* const kMembers[] = {"a", "b", "c", "d"};
 constexpr Millis kSessions[] = {1'000, 3'000, 10'000};
 
 enum class Kind {
-  kJoin, kLeave, kHeartbeat, kCommit, kStandaloneCommit, kAdvance, kBeginPoll, kEndPoll,
-  kReset, kRestart, kCrash,
+  kJoin,
+  kLeave,
+  kHeartbeat,
+  kCommit,
+  kStandaloneCommit,
+  kAdvance,
+  kBeginPoll,
+  kEndPoll,
+  kReset,
+  kRestart,
+  kCrash,
 };
 
 struct Op {
@@ -38,9 +47,9 @@ struct Op {
 };
 
 std::ostream& operator<<(std::ostream& os, const Op& op) {
-  static const char* const kNames[] = {"join", "leave", "heartbeat", "commit", "standalone-commit",
-                                       "advance", "begin-poll", "end-poll", "reset", "restart",
-                                       "crash"};
+  static const char* const kNames[] = {
+      "join",     "leave", "heartbeat", "commit", "standalone-commit", "advance", "begin-poll",
+      "end-poll", "reset", "restart",   "crash"};
   return os << kNames[static_cast<int>(op.kind)] << "(" << kMembers[op.member] << ", x=" << op.x
             << ", p=" << op.partition << ", o=" << op.offset << ")";
 }
@@ -133,18 +142,26 @@ class Runner {
   void Run(const Op& op) {
     const std::string m = kMembers[op.member];
     switch (op.kind) {
-      case Kind::kJoin: return Join(m, kSessions[op.x % 3]);
-      case Kind::kLeave: return Leave(m);
-      case Kind::kHeartbeat: return Heartbeat(m);
-      case Kind::kCommit: return Commit(m, op.x, static_cast<int32_t>(op.partition % model_.partitions), op.offset);
-      case Kind::kStandaloneCommit: return Standalone(static_cast<int32_t>(op.partition % model_.partitions), op.offset);
+      case Kind::kJoin:
+        return Join(m, kSessions[op.x % 3]);
+      case Kind::kLeave:
+        return Leave(m);
+      case Kind::kHeartbeat:
+        return Heartbeat(m);
+      case Kind::kCommit:
+        return Commit(m, op.x, static_cast<int32_t>(op.partition % model_.partitions), op.offset);
+      case Kind::kStandaloneCommit:
+        return Standalone(static_cast<int32_t>(op.partition % model_.partitions), op.offset);
       case Kind::kAdvance:
         world_.Advance(op.x);
         model_.Advance(op.x);
         return;
-      case Kind::kBeginPoll: return BeginPoll(m);
-      case Kind::kEndPoll: return EndPoll(m, op.x);
-      case Kind::kReset: return Reset(op.x, op.offset);
+      case Kind::kBeginPoll:
+        return BeginPoll(m);
+      case Kind::kEndPoll:
+        return EndPoll(m, op.x);
+      case Kind::kReset:
+        return Reset(op.x, op.offset);
       case Kind::kRestart:
       case Kind::kCrash:
         world_.clock().RunUntil(world_.clock().NowMs());  // complete what is due now
@@ -191,7 +208,8 @@ class Runner {
         RC_ASSERT(owner == expected[static_cast<size_t>(tp.partition.value()) % expected.size()]);
       }
       // One owner per partition per generation, across the run (restarts too).
-      auto [it, inserted] = history_.emplace(std::make_pair(model_.generation, tp.partition.value()), owner);
+      auto [it, inserted] =
+          history_.emplace(std::make_pair(model_.generation, tp.partition.value()), owner);
       RC_ASSERT(it->second == owner);
     }
     for (int32_t p = 0; p < model_.partitions; ++p) {
@@ -279,7 +297,8 @@ class Runner {
   }
 
   void Standalone(int32_t partition, int64_t offset) {
-    CommitArgs args{"g", "", std::nullopt, {CommitEntry{"t", PartitionId(partition), Offset(offset), ""}}};
+    CommitArgs args{
+        "g", "", std::nullopt, {CommitEntry{"t", PartitionId(partition), Offset(offset), ""}}};
     Result<CommitOutcome> result = world_.CommitAndWait(args);
     if (!model_.members.empty()) {
       RC_ASSERT(result.status().detail() == kDetailNotOwner);
@@ -365,7 +384,9 @@ class Runner {
     args.group_id = "g";
     args.topic = "t";
     args.force = mode == 3 || (mode == 2 && offset % 2 == 0);
-    args.to = mode == 1 ? OffsetSpec::kLatest : mode == 2 ? OffsetSpec::kExplicit : OffsetSpec::kEarliest;
+    args.to = mode == 1   ? OffsetSpec::kLatest
+              : mode == 2 ? OffsetSpec::kExplicit
+                          : OffsetSpec::kEarliest;
     if (mode == 2) args.offset = Offset(offset);
     Result<ResetOutcome> result = world_.ResetAndWait(args);
     const bool active = !model_.members.empty();
@@ -436,12 +457,11 @@ TEST(GroupModel, CoordinatorMatchesTheReferenceModel) {
       500);
   const Coverage& c = coverage;
   std::cout << "cases " << c.cases << ", steps " << c.steps << ", expiries " << c.expiries
-            << ", commits applied " << c.applied << " / behind " << c.behind
-            << " / fenced: stale " << c.fenced_stale << ", not owner " << c.fenced_owner
-            << ", not member " << c.fenced_member << " / past end " << c.out_of_range
-            << ", revoked " << c.revoked << ", poll conflicts " << c.poll_conflicts
-            << ", resets " << c.resets << " + forced " << c.forced_resets << ", restarts "
-            << c.restarts << std::endl;
+            << ", commits applied " << c.applied << " / behind " << c.behind << " / fenced: stale "
+            << c.fenced_stale << ", not owner " << c.fenced_owner << ", not member "
+            << c.fenced_member << " / past end " << c.out_of_range << ", revoked " << c.revoked
+            << ", poll conflicts " << c.poll_conflicts << ", resets " << c.resets << " + forced "
+            << c.forced_resets << ", restarts " << c.restarts << std::endl;
   EXPECT_GT(c.expiries, 0);
   EXPECT_GT(c.fenced_stale + c.fenced_owner + c.fenced_member, 0);
   EXPECT_GT(c.applied, 0);

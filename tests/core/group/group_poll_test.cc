@@ -52,7 +52,8 @@ TEST_F(Polls, LatestIsResolvedOnceSoLaterDataIsNotSkipped) {
 
 TEST_F(Polls, ASecondPollInFlightIs40904) {
   PollPlan plan = Begin("a");
-  Result<PollPlan> second = world_->BeginPoll(PollStart{"g", "a", "t", OffsetSpec::kEarliest, false});
+  Result<PollPlan> second =
+      world_->BeginPoll(PollStart{"g", "a", "t", OffsetSpec::kEarliest, false});
   EXPECT_EQ(second.status().code(), Code::kConflict);
   EXPECT_EQ(second.status().detail(), kDetailPollInFlight);
   End("a", plan);
@@ -119,14 +120,16 @@ TEST_F(Polls, EndPollOfAMemberThatLeftSaysNotFound) {
 }
 
 TEST_F(Polls, PollOfAnUnknownTopicIs40401AndJoinsNothing) {
-  Result<PollPlan> plan = world_->BeginPoll(PollStart{"g", "a", "nope", OffsetSpec::kLatest, false});
+  Result<PollPlan> plan =
+      world_->BeginPoll(PollStart{"g", "a", "nope", OffsetSpec::kLatest, false});
   EXPECT_EQ(plan.status().detail(), kDetailTopicNotFound);
   EXPECT_FALSE(world_->FindMember("g", "a").has_value());
 }
 
 TEST_F(Polls, AutoOffsetResetMustBeEarliestOrLatest) {
-  EXPECT_EQ(world_->BeginPoll(PollStart{"g", "a", "t", OffsetSpec::kExplicit, false}).status().code(),
-            Code::kInvalidArgument);
+  EXPECT_EQ(
+      world_->BeginPoll(PollStart{"g", "a", "t", OffsetSpec::kExplicit, false}).status().code(),
+      Code::kInvalidArgument);
 }
 
 TEST_F(Polls, PositionsAreClampedIntoTheLog) {

@@ -150,7 +150,8 @@ class GroupWorld {
 
   Result<ResetOutcome> ResetAndWait(const ResetArgs& args) {
     std::optional<Result<ResetOutcome>> answer;
-    Status status = coordinator_->Reset(args, [&](Result<ResetOutcome> r) { answer.emplace(std::move(r)); });
+    Status status =
+        coordinator_->Reset(args, [&](Result<ResetOutcome> r) { answer.emplace(std::move(r)); });
     if (!status.ok()) return status;
     EXPECT_FALSE(answer.has_value()) << "done must not run inside Reset";
     clock_.RunUntilCondition([&] { return answer.has_value(); }, 1'000'000);

@@ -1,9 +1,9 @@
 // The offsets record and counter formats: round trips and mangled bytes.
+#include "core/group/offset_format.h"
+
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
-
-#include "core/group/offset_format.h"
 
 namespace gafka::offset_format {
 namespace {
@@ -17,7 +17,8 @@ TEST(OffsetFormat, KeyAndValueRoundTrip) {
   OffsetKey decoded;
   ASSERT_TRUE(DecodeKey(EncodeKey(key), &decoded));
   EXPECT_EQ(decoded, key);
-  const OffsetValue value{ValueKind::kReset, CommittedOffset{Offset(123456789012), 1'700'000'000'000, "meta"}};
+  const OffsetValue value{ValueKind::kReset,
+                          CommittedOffset{Offset(123456789012), 1'700'000'000'000, "meta"}};
   OffsetValue back;
   ASSERT_TRUE(DecodeValue(EncodeValue(value), &back));
   EXPECT_EQ(back.kind, ValueKind::kReset);
@@ -85,7 +86,8 @@ TEST(OffsetFormat, LogDirNamesSortByNumberAndParseBack) {
   EXPECT_FALSE(ParseLogDirName("log-99999999999999999999").has_value());  // > 2^64-1
 }
 
-RC_GTEST_PROP(OffsetFormatProperty, ArbitraryBytesNeverCrashTheDecoders, (const std::string& bytes)) {
+RC_GTEST_PROP(OffsetFormatProperty, ArbitraryBytesNeverCrashTheDecoders,
+              (const std::string& bytes)) {
   OffsetKey key;
   OffsetValue value;
   if (DecodeKey(bytes, &key)) RC_ASSERT(EncodeKey(key) == bytes);
