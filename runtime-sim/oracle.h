@@ -172,6 +172,8 @@ class Oracle {
   MessageId last_id_ = 0;
   std::vector<uint64_t> fingerprints_;  // [id - 1]; 0 = not (yet) sent
   std::map<std::pair<std::string, int32_t>, PartitionHistory> partitions_;
+  mutable const PartitionHistory* cached_ = nullptr;  // FindHistory's last answer
+  mutable std::pair<std::string, int32_t> cached_key_;
   uint64_t acks_ = 0;
   uint64_t records_read_ = 0;
 };

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/base/check.h"
+#include "core/broker/partitioner.h"
 #include "runtime-sim/client_codec.h"
 
 namespace gafka::sim {
@@ -21,11 +22,12 @@ Millis Delay(Rng& rng, Millis mean_ms) {
   return static_cast<Millis>(std::llround(rng.Exponential(static_cast<double>(mean_ms))));
 }
 
-// Text that exercises the JSON escaper: quotes, backslashes, control
-// characters and multi-byte UTF-8 among plain letters.
 constexpr char kAlphabet[] =
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:-_\"\\/\n\t{}[]";
 constexpr size_t kAlphabetSize = sizeof(kAlphabet) - 1;
+
+// Payload pools per producer (plus the largest value).
+constexpr size_t kPoolBytes = 64 << 10;
 
 // The longest a client waits for one answer once it backed off.
 constexpr Millis kMaxTimeoutMs = 30'000;
@@ -43,6 +45,9 @@ SimProducer::SimProducer(ClientContext context, ProducerConfig config, NodeId se
       rpc_(context.clock, context.network, self) {
   CHECK(config_.partitions > 0 && config_.max_in_flight > 0);
   CHECK(config_.request_timeout_ms > 0 && config_.value_bytes_max >= 0);
+  const size_t pool_bytes = kPoolBytes + static_cast<size_t>(config_.value_bytes_max) + 16;
+  text_pool_ = RandomBytes(pool_bytes, /*binary=*/false);
+  binary_pool_ = RandomBytes(pool_bytes, /*binary=*/true);
   batcher_ = std::make_unique<ProduceBatcher>(clock_, config_.batcher, [this](ProduceBatch batch) {
     Enqueue(std::move(batch.messages), DrawAcks(), /*counted=*/true);
   });
@@ -105,7 +110,9 @@ void SimProducer::Generate() {
   ScheduleNext();
 }
 
-std::string SimProducer::Payload(size_t n, bool binary) {
+// Random bytes (binary) or text that exercises the JSON escaper: quotes,
+// backslashes, control characters and multi-byte UTF-8 among plain letters.
+std::string SimProducer::RandomBytes(size_t n, bool binary) {
   std::string out;
   out.reserve(n + 4);
   while (out.size() < n) {
@@ -123,6 +130,22 @@ std::string SimProducer::Payload(size_t n, bool binary) {
     }
   }
   return out;
+}
+
+// A slice of a pool drawn once per producer: as random for the codec as a
+// fresh draw, at the cost of one copy. Text slices start and end on UTF-8
+// character boundaries, so a text value stays valid UTF-8.
+std::string SimProducer::Payload(size_t n, bool binary) {
+  const std::string& pool = binary ? binary_pool_ : text_pool_;
+  CHECK(n + 8 <= pool.size());
+  size_t begin = static_cast<size_t>(rng_.Uniform(pool.size() - n - 8));
+  size_t end = begin + n;
+  if (!binary) {
+    auto continuation = [&](size_t i) { return (static_cast<uint8_t>(pool[i]) & 0xC0) == 0x80; };
+    while (continuation(begin)) ++begin;
+    while (end < pool.size() && continuation(end)) ++end;
+  }
+  return pool.substr(begin, end - begin);
 }
 
 ProduceMessage SimProducer::MakeMessage() {
@@ -266,6 +289,18 @@ void SimProducer::OnOk(Batch batch, const HttpResponse& response, bool late) {
       failed.push_back(std::move(message));
       failure = std::to_string(result.error->error_code) + " " + result.error->message;
       continue;
+    }
+    // Routing (SPEC §1): an explicit partition wins; a key goes where
+    // Kafka's partitioner sends it.
+    const PartitionId expected =
+        message.partition ? *message.partition
+        : message.key     ? PartitionForKey(*message.key, config_.partitions)
+                          : result.partition;
+    if (result.partition != expected) {
+      ctx_.oracle.Fail(0, "routing",
+                       "a message for partition " + std::to_string(expected.value()) +
+                           " was stored in partition " + std::to_string(result.partition.value()));
+      return;
     }
     if (batch.acks == Acks::kNone) continue;  // no durability promised
     const MessageId id = *Oracle::IdOf(message.value);

@@ -96,6 +96,7 @@ class SimProducer {
   void ScheduleNext();
   void Generate();
   ProduceMessage MakeMessage();
+  std::string RandomBytes(size_t n, bool binary);
   std::string Payload(size_t n, bool binary);
   void Enqueue(std::vector<ProduceMessage> messages, Acks acks, bool counted);
   void Pump();
@@ -113,6 +114,7 @@ class SimProducer {
   NodeClock clock_;
   SimRpc rpc_;
   std::unique_ptr<ProduceBatcher> batcher_;
+  std::string text_pool_, binary_pool_;  // payloads are slices of these
   std::deque<Batch> queue_;  // ready to send (retries first)
   int32_t in_flight_ = 0;
   int32_t waiting_retry_ = 0;  // batches sleeping through a backoff

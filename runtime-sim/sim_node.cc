@@ -38,6 +38,7 @@ Status SimNode::Start() {
   ++starts_;
   const Rng stream = Rng(seed_).Fork("incarnation/" + std::to_string(starts_));
   random_ = std::make_unique<SimRandom>(stream.Fork("random").Next());
+  if (buggify_ != nullptr) buggify_fired_ += buggify_->fired();
   buggify_ = std::make_unique<SimBuggify>(stream.Fork("buggify").Next(), config_.buggify_rate);
   env_ = std::make_unique<Env>(Env{clock_, node_disk_, *random_, logger_, *buggify_});
   auto opened = Broker::Open(*env_, config_.broker);
@@ -108,7 +109,7 @@ void SimNode::OnPacket(NodeId from, Bytes packet) {
 
 void SimNode::Handle(NodeId from, const Bytes& packet) {
   CHECK(up());
-  std::optional<Envelope> envelope = DecodeEnvelope(packet);
+  std::optional<EnvelopeView> envelope = PeekEnvelope(packet);
   CHECK_MSG(envelope.has_value(), "a simulated client sent a malformed envelope");
   if (envelope->kind == MessageKind::kResponse || envelope->kind == MessageKind::kReplication) {
     return;  // brokers take requests only (replication joins later)
@@ -132,8 +133,7 @@ void SimNode::Handle(NodeId from, const Bytes& packet) {
 }
 
 void SimNode::Reply(NodeId to, uint64_t request_id, const HttpResponse& response) {
-  Envelope envelope{MessageKind::kResponse, request_id, EncodeHttpResponse(response)};
-  network_.Send(id(), to, EncodeEnvelope(envelope));
+  network_.Send(id(), to, EncodeResponsePacket(request_id, response));
 }
 
 }  // namespace gafka::sim

@@ -61,6 +61,10 @@ class SimNode {
   uint64_t starts() const { return starts_; }
   uint64_t crashes() const { return crashes_; }
   uint64_t start_failures() const { return start_failures_; }
+  // Buggify sites that fired, over every incarnation.
+  uint64_t buggify_fired() const {
+    return buggify_fired_ + (buggify_ != nullptr ? buggify_->fired() : 0);
+  }
 
   SimDisk& disk() { return disk_; }
   NodeDisk& node_disk() { return node_disk_; }
@@ -95,6 +99,7 @@ class SimNode {
   uint64_t starts_ = 0;
   uint64_t crashes_ = 0;
   uint64_t start_failures_ = 0;
+  uint64_t buggify_fired_ = 0;  // of earlier incarnations
 };
 
 }  // namespace gafka::sim

@@ -22,8 +22,7 @@ uint64_t SimRpc::Call(NodeId to, const HttpRequest& request, Millis timeout_ms, 
   const uint64_t id = next_request_id_++;
   const TimerId timer = clock_.After(timeout_ms, [this, id] { OnTimeout(id); });
   pending_.emplace(id, Pending{timer, std::move(callback)});
-  Envelope envelope{KindForRoute(request), id, EncodeHttpRequest(request)};
-  network_.Send(self_, to, EncodeEnvelope(envelope));
+  network_.Send(self_, to, EncodeRequestPacket(id, request));
   return id;
 }
 
@@ -46,7 +45,7 @@ void SimRpc::OnTimeout(uint64_t request_id) {
 }
 
 void SimRpc::OnPacket(NodeId /*from*/, const Bytes& packet) {
-  std::optional<Envelope> envelope = DecodeEnvelope(packet);
+  std::optional<EnvelopeView> envelope = PeekEnvelope(packet);
   CHECK_MSG(envelope.has_value(), "a node sent a malformed envelope");
   if (envelope->kind != MessageKind::kResponse) return;
   std::optional<HttpResponse> response = DecodeHttpResponse(envelope->payload);

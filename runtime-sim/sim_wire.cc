@@ -102,6 +102,30 @@ Bytes EncodeEnvelope(const Envelope& envelope) {
   return out;
 }
 
+std::optional<EnvelopeView> PeekEnvelope(ByteView message) {
+  if (message.size() < kEnvelopeHeader) return std::nullopt;
+  return EnvelopeView{static_cast<MessageKind>(static_cast<uint8_t>(message[0])),
+                      DecodeFixed64(message.data() + 1), message.substr(kEnvelopeHeader)};
+}
+
+Bytes EncodeRequestPacket(uint64_t request_id, const HttpRequest& request) {
+  Bytes out;
+  out.reserve(kEnvelopeHeader + 64 + request.path.size() + request.body.size());
+  PutFixed8(&out, static_cast<uint8_t>(KindForRoute(request)));
+  PutFixed64(&out, request_id);
+  AppendHttpRequest(request, &out);
+  return out;
+}
+
+Bytes EncodeResponsePacket(uint64_t request_id, const HttpResponse& response) {
+  Bytes out;
+  out.reserve(kEnvelopeHeader + 32 + response.body.size());
+  PutFixed8(&out, static_cast<uint8_t>(MessageKind::kResponse));
+  PutFixed64(&out, request_id);
+  AppendHttpResponse(response, &out);
+  return out;
+}
+
 std::optional<Envelope> DecodeEnvelope(ByteView message) {
   if (message.size() < kEnvelopeHeader) return std::nullopt;
   Envelope envelope;
@@ -111,17 +135,21 @@ std::optional<Envelope> DecodeEnvelope(ByteView message) {
   return envelope;
 }
 
+void AppendHttpRequest(const HttpRequest& request, Bytes* out) {
+  PutString(out, request.method);
+  PutString(out, request.path);
+  PutFixed32(out, static_cast<uint32_t>(request.query.size()));
+  for (const auto& [key, value] : request.query) {
+    PutString(out, key);
+    PutString(out, value);
+  }
+  PutString(out, request.body);
+}
+
 Bytes EncodeHttpRequest(const HttpRequest& request) {
   Bytes out;
   out.reserve(64 + request.path.size() + request.body.size());
-  PutString(&out, request.method);
-  PutString(&out, request.path);
-  PutFixed32(&out, static_cast<uint32_t>(request.query.size()));
-  for (const auto& [key, value] : request.query) {
-    PutString(&out, key);
-    PutString(&out, value);
-  }
-  PutString(&out, request.body);
+  AppendHttpRequest(request, &out);
   return out;
 }
 
@@ -142,13 +170,17 @@ std::optional<HttpRequest> DecodeHttpRequest(ByteView bytes) {
   return request;
 }
 
+void AppendHttpResponse(const HttpResponse& response, Bytes* out) {
+  PutFixed32(out, static_cast<uint32_t>(response.status));
+  PutString(out, response.content_type);
+  PutString(out, response.leader_hint);
+  PutString(out, response.body);
+}
+
 Bytes EncodeHttpResponse(const HttpResponse& response) {
   Bytes out;
   out.reserve(32 + response.body.size());
-  PutFixed32(&out, static_cast<uint32_t>(response.status));
-  PutString(&out, response.content_type);
-  PutString(&out, response.leader_hint);
-  PutString(&out, response.body);
+  AppendHttpResponse(response, &out);
   return out;
 }
 

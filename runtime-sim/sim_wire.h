@@ -50,10 +50,24 @@ struct Envelope {
 Bytes EncodeEnvelope(const Envelope& envelope);
 std::optional<Envelope> DecodeEnvelope(ByteView message);
 
+// The same without copying the payload: a view into `message`.
+struct EnvelopeView {
+  MessageKind kind = MessageKind::kResponse;
+  uint64_t request_id = 0;
+  ByteView payload;
+};
+std::optional<EnvelopeView> PeekEnvelope(ByteView message);
+
+// Whole packets in one buffer (the hot path: no intermediate copies).
+Bytes EncodeRequestPacket(uint64_t request_id, const HttpRequest& request);  // kind by route
+Bytes EncodeResponsePacket(uint64_t request_id, const HttpResponse& response);
+
 Bytes EncodeHttpRequest(const HttpRequest& request);
+void AppendHttpRequest(const HttpRequest& request, Bytes* out);
 std::optional<HttpRequest> DecodeHttpRequest(ByteView bytes);
 
 Bytes EncodeHttpResponse(const HttpResponse& response);
+void AppendHttpResponse(const HttpResponse& response, Bytes* out);
 std::optional<HttpResponse> DecodeHttpResponse(ByteView bytes);
 
 }  // namespace gafka::sim

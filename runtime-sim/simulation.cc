@@ -24,6 +24,7 @@ std::string RunResult::Summary() const {
          " torn=" + std::to_string(torn_tails) + " dropped_tails=" + std::to_string(dropped_tails) +
          " sync_fail=" + std::to_string(sync_failures) + " packets=" + std::to_string(packets) +
          " lost_packets=" + std::to_string(packets_dropped) +
+         (buggify_fired > 0 ? " buggify=" + std::to_string(buggify_fired) : "") +
          (lying_syncs > 0 ? " LYING_SYNCS=" + std::to_string(lying_syncs) : "");
 }
 
@@ -286,6 +287,7 @@ void Simulation::Finish(RunResult* result) {
     result->dropped_tails += disk.dropped_tails;
     result->sync_failures += disk.sync_failures;
     result->lying_syncs += node->node_disk().lies();
+    result->buggify_fired += node->buggify_fired();
   }
 }
 

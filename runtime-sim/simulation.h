@@ -56,6 +56,7 @@ struct RunResult {
   uint64_t crashes = 0, restarts = 0, partitions = 0, pauses = 0;
   uint64_t packets = 0, packets_dropped = 0;
   uint64_t torn_tails = 0, dropped_tails = 0, sync_failures = 0, lying_syncs = 0;
+  uint64_t buggify_fired = 0;
   std::string Summary() const;  // one line of counts
 };
 

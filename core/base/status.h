@@ -50,7 +50,7 @@ inline constexpr int kDetailAlreadyExists = 5;      // 40905 (the default for kA
 // kUnavailable
 inline constexpr int kDetailNotEnoughReplicas = 1;  // 50301 fewer in-sync replicas than required
 inline constexpr int kDetailShuttingDown = 2;       // 50302
-inline constexpr int kDetailPartitionFailed = 3;    // 50303 log refused service (disk error, fenced)
+inline constexpr int kDetailPartitionFailed = 3;    // 50303 log refused service (disk, fenced)
 // kTooLarge
 inline constexpr int kDetailMessageTooLarge = 1;    // 41301 one message over max.message.bytes
 inline constexpr int kDetailRequestTooLarge = 2;    // 41302 a request body over the cap

@@ -183,7 +183,10 @@ Status PartitionLog::Impl::Write(std::span<const Record> records,
 Result<Segment*> PartitionLog::Impl::ActiveFor(size_t record_size) {
   Segment& current = active();
   CHECK(!current.sealed());
-  const bool full = !current.empty() && current.size() + record_size > config_.segment_bytes;
+  // Buggify (simulation only): roll early, so runs see many small segments —
+  // sealing, reads across segments, recovery of several segments.
+  const bool full = !current.empty() && (current.size() + record_size > config_.segment_bytes ||
+                                         env_.buggify.Fire("log/roll-early"));
   const bool old =
       !current.empty() && env_.clock.NowMs() - current.created_ms() >= config_.segment_ms;
   if (full || old) GAFKA_RETURN_IF_ERROR(CreateSegment(end_));
@@ -207,6 +210,9 @@ void PartitionLog::Impl::NoteWritten(std::span<const wal::RecordMeta> metas, uin
 Result<ReadResult> PartitionLog::Impl::Read(Offset from, size_t max_count, size_t max_bytes,
                                             std::optional<Offset> limit) {
   if (!failed_.ok()) return failed_;
+  // Buggify (simulation only): a short read, as a tight byte budget gives;
+  // every caller must page.
+  if (max_count > 1 && env_.buggify.Fire("log/short-read")) max_count = 1;
   CHECK(!segments_.empty());
   CHECK(start_ == segments_.begin()->first);
   if (from < start_ || from > end_) {

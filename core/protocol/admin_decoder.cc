@@ -74,8 +74,8 @@ bool ReadConfigs(FieldReader& root, const ApiLimits& limits, TopicConfigOverride
     }
     std::optional<int64_t>& slot = overrides->*(key->field);
     if (slot.has_value()) {
-      return root.Fail(api_errors::kBadValue,
-                       std::string("configs.") + key->dotted + " is given twice (dotted and snake_case)");
+      return root.Fail(api_errors::kBadValue, std::string("configs.") + key->dotted +
+                                                  " is given twice (dotted and snake_case)");
     }
     int64_t value = 0;
     if (!ReadConfigValue(reader, it.key(), *it, *key, limits, &value)) return root.Adopt(reader);
@@ -95,8 +95,7 @@ std::variant<ApiRequest, ApiError> DecodeCreateTopic(const HttpRequest& http,
   const FieldReader::IntRange partitions_range{1, limits.max_partitions, api_errors::kBadPartition,
                                                "1..max_partitions"};
   const FieldReader::IntRange replication_range{1, limits.max_replication_factor,
-                                                api_errors::kBadValue,
-                                                "1..max_replication_factor"};
+                                                api_errors::kBadValue, "1..max_replication_factor"};
   if (!reader.RequiredString("name", &request.name)) return reader.TakeError();
   if (MaybeError error = CheckTopicName(request.name, "name", limits)) return *error;
   if (!reader.OptionalInt("partitions", partitions_range, &partitions) ||
@@ -173,9 +172,11 @@ std::variant<ApiRequest, ApiError> DecodeCommit(const HttpRequest& http, const A
     if (MaybeError error = CheckId(*consumer_id, "consumer_id", limits)) return *error;
     request.consumer_id = std::move(*consumer_id);
   }
-  if (generation && *generation >= 0) request.generation = Generation(static_cast<int32_t>(*generation));
+  if (generation && *generation >= 0)
+    request.generation = Generation(static_cast<int32_t>(*generation));
   Json* offsets = reader.Find("offsets");
-  if (offsets == nullptr) return MakeApiError(api_errors::kMissingField, "missing required field offsets");
+  if (offsets == nullptr)
+    return MakeApiError(api_errors::kMissingField, "missing required field offsets");
   if (!offsets->is_array()) {
     reader.FailWrongType("offsets", "an array", *offsets);
     return reader.TakeError();
@@ -194,7 +195,8 @@ std::variant<ApiRequest, ApiError> DecodeCommit(const HttpRequest& http, const A
       return reader.TakeError();
     }
     FieldReader entry_reader(entry, field + ".");
-    if (!ReadCommitEntry(entry_reader, limits, &request.offsets[i])) return entry_reader.TakeError();
+    if (!ReadCommitEntry(entry_reader, limits, &request.offsets[i]))
+      return entry_reader.TakeError();
   }
   return ApiRequest(std::move(request));
 }
@@ -229,8 +231,9 @@ std::variant<ApiRequest, ApiError> DecodeReset(const HttpRequest& http, const Ap
     request.to = OffsetSpec::kExplicit;
     request.timestamp_ms = timestamp_ms;
   } else {
-    return MakeApiError(api_errors::kBadValue,
-                        "to " + Quoted(to) + " is invalid: use earliest, latest, offset or timestamp");
+    return MakeApiError(
+        api_errors::kBadValue,
+        "to " + Quoted(to) + " is invalid: use earliest, latest, offset or timestamp");
   }
   return ApiRequest(std::move(request));
 }
@@ -244,8 +247,10 @@ std::variant<ApiRequest, ApiError> DecodeTopicEndpoint(const RouteMatch& route,
   std::string name(route.params[0]);
   if (MaybeError error = CheckTopicName(name, "topic", limits)) return *error;
   switch (route.endpoint) {
-    case Endpoint::kDescribeTopic: return ApiRequest(DescribeTopicRequest{std::move(name)});
-    case Endpoint::kDeleteTopic: return ApiRequest(DeleteTopicRequest{std::move(name)});
+    case Endpoint::kDescribeTopic:
+      return ApiRequest(DescribeTopicRequest{std::move(name)});
+    case Endpoint::kDeleteTopic:
+      return ApiRequest(DeleteTopicRequest{std::move(name)});
     case Endpoint::kPartitionOffsets: {
       PartitionOffsetsRequest request{std::move(name), PartitionId()};
       if (MaybeError error =
@@ -254,7 +259,8 @@ std::variant<ApiRequest, ApiError> DecodeTopicEndpoint(const RouteMatch& route,
       }
       return ApiRequest(std::move(request));
     }
-    default: break;
+    default:
+      break;
   }
   CHECK_MSG(false, "DecodeTopicEndpoint: not a topic endpoint");
   return MakeApiError(api_errors::kInternal, "internal: unrouted topic endpoint");
@@ -284,14 +290,17 @@ std::variant<ApiRequest, ApiError> DecodeGroupEndpoint(const RouteMatch& route,
       request.group_id = std::move(group);
       return DecodeCommit(http, limits, std::move(request));
     }
-    case Endpoint::kFetchOffsets: return ApiRequest(FetchOffsetsRequest{std::move(group)});
-    case Endpoint::kGroupStatus: return ApiRequest(GroupStatusRequest{std::move(group)});
+    case Endpoint::kFetchOffsets:
+      return ApiRequest(FetchOffsetsRequest{std::move(group)});
+    case Endpoint::kGroupStatus:
+      return ApiRequest(GroupStatusRequest{std::move(group)});
     case Endpoint::kResetOffsets: {
       ResetOffsetsRequest request;
       request.group_id = std::move(group);
       return DecodeReset(http, limits, std::move(request));
     }
-    default: break;
+    default:
+      break;
   }
   CHECK_MSG(false, "DecodeGroupEndpoint: not a group endpoint");
   return MakeApiError(api_errors::kInternal, "internal: unrouted group endpoint");

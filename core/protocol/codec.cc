@@ -21,24 +21,33 @@ namespace {
 std::variant<ApiRequest, ApiError> DecodeRoute(const RouteMatch& route, const HttpRequest& http,
                                                const ApiLimits& limits) {
   switch (route.endpoint) {
-    case Endpoint::kProduce: return DecodeProduce(http, limits);
-    case Endpoint::kConsume: return DecodeConsume(http, limits);
-    case Endpoint::kListTopics: return ApiRequest(ListTopicsRequest{});
-    case Endpoint::kHealth: return ApiRequest(HealthRequest{});
-    case Endpoint::kStatus: return ApiRequest(StatusRequest{});
-    case Endpoint::kMetrics: return ApiRequest(MetricsRequest{});
-    case Endpoint::kListGroups: return ApiRequest(ListGroupsRequest{});
+    case Endpoint::kProduce:
+      return DecodeProduce(http, limits);
+    case Endpoint::kConsume:
+      return DecodeConsume(http, limits);
+    case Endpoint::kListTopics:
+      return ApiRequest(ListTopicsRequest{});
+    case Endpoint::kHealth:
+      return ApiRequest(HealthRequest{});
+    case Endpoint::kStatus:
+      return ApiRequest(StatusRequest{});
+    case Endpoint::kMetrics:
+      return ApiRequest(MetricsRequest{});
+    case Endpoint::kListGroups:
+      return ApiRequest(ListGroupsRequest{});
     case Endpoint::kCreateTopic:
     case Endpoint::kDescribeTopic:
     case Endpoint::kDeleteTopic:
-    case Endpoint::kPartitionOffsets: return DecodeTopicEndpoint(route, http, limits);
+    case Endpoint::kPartitionOffsets:
+      return DecodeTopicEndpoint(route, http, limits);
     case Endpoint::kJoinGroup:
     case Endpoint::kLeaveGroup:
     case Endpoint::kHeartbeat:
     case Endpoint::kCommitOffsets:
     case Endpoint::kFetchOffsets:
     case Endpoint::kGroupStatus:
-    case Endpoint::kResetOffsets: return DecodeGroupEndpoint(route, http, limits);
+    case Endpoint::kResetOffsets:
+      return DecodeGroupEndpoint(route, http, limits);
   }
   return MakeApiError(api_errors::kInternal, "internal: endpoint without a decoder");
 }

@@ -17,7 +17,7 @@ struct ApiLimits {
   int32_t max_count = 10000;            // records per fetch
   Millis max_timeout_ms = 30000;        // long-poll cap
   size_t max_batch_messages = 10000;    // messages per produce request, entries per offset commit
-  size_t max_request_bytes = 64u << 20; // request body cap (413, 41302); keep the HTTP server's >= it
+  size_t max_request_bytes = 64u << 20; // request body cap (413, 41302); HTTP server's cap >= it
   int64_t max_fetch_bytes = 64ll << 20; // cap on a fetch's max_bytes parameter
   int32_t max_replication_factor = 16;  // replication_factor accepted by create-topic
 };

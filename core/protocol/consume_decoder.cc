@@ -62,8 +62,8 @@ std::variant<ApiRequest, ApiError> DecodeDirect(const Query& query, const ApiLim
           ParseOffsetText(*offset, "offset", &request.offset_spec, &request.offset)) {
     return *error;
   }
-  if (MaybeError error = ReadLimits(query, limits, &request.max_count, &request.timeout_ms,
-                                    &request.max_bytes)) {
+  if (MaybeError error =
+          ReadLimits(query, limits, &request.max_count, &request.timeout_ms, &request.max_bytes)) {
     return *error;
   }
   return ApiRequest(std::move(request));
@@ -81,10 +81,11 @@ std::variant<ApiRequest, ApiError> DecodeGroupPoll(const Query& query, const Api
   }
   GroupPollRequest request;
   request.topic = std::move(topic);
-  for (auto [name, out] : {std::pair{"group_id", &request.group_id},
-                           std::pair{"consumer_id", &request.consumer_id}}) {
+  for (auto [name, out] :
+       {std::pair{"group_id", &request.group_id}, std::pair{"consumer_id", &request.consumer_id}}) {
     const std::string* id = Param(query, name);
-    if (id == nullptr) return MissingParam(name, "group consumption needs group_id and consumer_id");
+    if (id == nullptr)
+      return MissingParam(name, "group consumption needs group_id and consumer_id");
     if (MaybeError error = CheckId(*id, name, limits)) return *error;
     *out = *id;
   }
@@ -101,8 +102,8 @@ std::variant<ApiRequest, ApiError> DecodeGroupPoll(const Query& query, const Api
   if (const std::string* text = Param(query, "auto_commit")) {
     if (MaybeError error = ParseBoolText(*text, "auto_commit", &request.auto_commit)) return *error;
   }
-  if (MaybeError error = ReadLimits(query, limits, &request.max_count, &request.timeout_ms,
-                                    &request.max_bytes)) {
+  if (MaybeError error =
+          ReadLimits(query, limits, &request.max_count, &request.timeout_ms, &request.max_bytes)) {
     return *error;
   }
   return ApiRequest(std::move(request));

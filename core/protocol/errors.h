@@ -27,7 +27,7 @@ inline constexpr int kBadBatch = 40012;          // a list is empty or over its 
 inline constexpr int kOffsetOutOfRange = 40013;  // core OutOfRange: offset outside the log
 inline constexpr int kBadValue = 40014;          // any other field value outside its domain
 // 404
-inline constexpr int kNotFound = 40400;          // unknown path, or core NotFound without detail
+inline constexpr int kNotFound = 40400;  // unknown path, or core NotFound without detail
 inline constexpr int kTopicNotFound = 40401;
 inline constexpr int kPartitionNotFound = 40402;
 inline constexpr int kGroupNotFound = 40403;
@@ -53,7 +53,7 @@ inline constexpr int kNotEnoughReplicas = 50301;
 inline constexpr int kShuttingDown = 50302;
 inline constexpr int kPartitionFailed = 50303;
 inline constexpr int kCorruption = 50304;
-inline constexpr int kStorageError = 50305;       // I/O error or no space left
+inline constexpr int kStorageError = 50305;  // I/O error or no space left
 // 504
 inline constexpr int kTimeout = 50401;
 

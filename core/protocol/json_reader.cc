@@ -9,7 +9,8 @@ namespace gafka {
 
 std::variant<Json, ApiError> ParseJsonObject(std::string_view body) {
   if (body.empty()) {
-    return MakeApiError(api_errors::kMalformedJson, "request body is empty; expected a JSON object");
+    return MakeApiError(api_errors::kMalformedJson,
+                        "request body is empty; expected a JSON object");
   }
   // allow_exceptions = false: a parse error yields a "discarded" value.
   Json parsed = Json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
@@ -17,8 +18,9 @@ std::variant<Json, ApiError> ParseJsonObject(std::string_view body) {
     return MakeApiError(api_errors::kMalformedJson, "request body is not valid JSON");
   }
   if (!parsed.is_object()) {
-    return MakeApiError(api_errors::kWrongType, std::string("request body must be a JSON object, got ") +
-                                                    parsed.type_name());
+    return MakeApiError(
+        api_errors::kWrongType,
+        std::string("request body must be a JSON object, got ") + parsed.type_name());
   }
   return parsed;
 }

@@ -92,7 +92,8 @@ bool CheckSizes(FieldReader& reader, const ProduceMessage& message, const ApiLim
                            " bytes; the limit is " + std::to_string(limit));
   }
   uint64_t extra = message.key ? message.key->size() : 0;
-  for (const RecordHeader& header : message.headers) extra += header.key.size() + header.value.size();
+  for (const RecordHeader& header : message.headers)
+    extra += header.key.size() + header.value.size();
   if (extra > limit) {
     return reader.Fail(api_errors::kMessageTooLarge,
                        reader.FieldName("key") + " and headers are " + std::to_string(extra) +
@@ -169,9 +170,9 @@ bool DecodeBatch(FieldReader& root, Json& messages, const MessageDefaults& defau
                  const ApiLimits& limits, ProduceRequest* request) {
   if (!messages.is_array()) return root.FailWrongType("messages", "an array", messages);
   if (messages.empty() || messages.size() > limits.max_batch_messages) {
-    return root.Fail(api_errors::kBadBatch,
-                     "messages has " + std::to_string(messages.size()) + " entries; send 1.." +
-                         std::to_string(limits.max_batch_messages));
+    return root.Fail(api_errors::kBadBatch, "messages has " + std::to_string(messages.size()) +
+                                                " entries; send 1.." +
+                                                std::to_string(limits.max_batch_messages));
   }
   if (root.Find("value") != nullptr || root.Find("key") != nullptr) {
     return root.Fail(api_errors::kBadValue,

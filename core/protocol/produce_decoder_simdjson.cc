@@ -27,14 +27,20 @@ using simdjson::dom::object;
 // The names nlohmann's type_name() uses, so both decoders say the same.
 const char* TypeName(element value) {
   switch (value.type()) {
-    case element_type::ARRAY: return "array";
-    case element_type::OBJECT: return "object";
+    case element_type::ARRAY:
+      return "array";
+    case element_type::OBJECT:
+      return "object";
     case element_type::INT64:
     case element_type::UINT64:
-    case element_type::DOUBLE: return "number";
-    case element_type::STRING: return "string";
-    case element_type::BOOL: return "boolean";
-    case element_type::NULL_VALUE: return "null";
+    case element_type::DOUBLE:
+      return "number";
+    case element_type::STRING:
+      return "string";
+    case element_type::BOOL:
+      return "boolean";
+    case element_type::NULL_VALUE:
+      return "null";
   }
   return "unknown";
 }
@@ -206,7 +212,8 @@ bool CheckSizes(SimdReader& reader, const ProduceMessage& message, const ApiLimi
                            " bytes; the limit is " + std::to_string(limit));
   }
   uint64_t extra = message.key ? message.key->size() : 0;
-  for (const RecordHeader& header : message.headers) extra += header.key.size() + header.value.size();
+  for (const RecordHeader& header : message.headers)
+    extra += header.key.size() + header.value.size();
   if (extra > limit) {
     return reader.Fail(api_errors::kMessageTooLarge,
                        reader.FieldName("key") + " and headers are " + std::to_string(extra) +
@@ -340,7 +347,8 @@ std::variant<ApiRequest, ApiError> DecodeBody(SimdReader& root, const HttpReques
 std::variant<ApiRequest, ApiError> DecodeProduceSimdjson(const HttpRequest& http,
                                                          const ApiLimits& limits) {
   if (http.body.empty()) {
-    return MakeApiError(api_errors::kMalformedJson, "request body is empty; expected a JSON object");
+    return MakeApiError(api_errors::kMalformedJson,
+                        "request body is empty; expected a JSON object");
   }
   // One parser per call keeps the decoder stateless; its buffers are sized
   // to the body (about 14x: hence the size cap in DecodeProduce).

@@ -1,8 +1,7 @@
 #include "core/protocol/response_encoder.h"
 
-#include <string_view>
-
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "core/protocol/json_writer.h"
 

@@ -54,7 +54,8 @@ MaybeError CheckId(std::string_view id, std::string_view field, const ApiLimits&
   }
   for (const char c : id) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
-      return MakeApiError(api_errors::kBadId, Field(field) + " must not contain control characters");
+      return MakeApiError(api_errors::kBadId,
+                          Field(field) + " must not contain control characters");
     }
   }
   return std::nullopt;
@@ -72,7 +73,8 @@ bool ParseDecimal(std::string_view text, int64_t* out) {
     if (c < '0' || c > '9') return false;
     value = value * 10 + static_cast<uint64_t>(c - '0');  // 19 digits cannot overflow uint64
   }
-  const uint64_t limit = static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) + (negative ? 1 : 0);
+  const uint64_t limit =
+      static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) + (negative ? 1 : 0);
   if (value > limit) return false;
   *out = negative ? static_cast<int64_t>(0 - value) : static_cast<int64_t>(value);
   return true;
@@ -103,9 +105,9 @@ MaybeError ParsePartitionText(std::string_view text, std::string_view field,
                               const ApiLimits& limits, PartitionId* partition) {
   int64_t value = 0;
   if (!ParseDecimal(text, &value) || value < 0 || value >= limits.max_partitions) {
-    return MakeApiError(api_errors::kBadPartition,
-                        Field(field) + " " + Quoted(text) + " is invalid: use a number 0.." +
-                            std::to_string(limits.max_partitions - 1));
+    return MakeApiError(api_errors::kBadPartition, Field(field) + " " + Quoted(text) +
+                                                       " is invalid: use a number 0.." +
+                                                       std::to_string(limits.max_partitions - 1));
   }
   *partition = PartitionId(static_cast<int32_t>(value));
   return std::nullopt;

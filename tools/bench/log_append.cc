@@ -35,6 +35,7 @@ struct LogFigures {
 };
 
 struct RawFigures {
+  size_t bytes_per_sync = 0;
   uint64_t syncs = 0;
   uint64_t bytes = 0;
   double seconds = 0;
@@ -53,34 +54,31 @@ std::vector<RecordInput> MakeBatch(int count, int size) {
   return batch;
 }
 
-// Phase 1: the log, N batches outstanding, driven on this thread's loop.
-Result<LogFigures> RunLog(real::RealEnv& env, const Options& options) {
-  GAFKA_ASSIGN_OR_RETURN(std::unique_ptr<PartitionLog> log,
-                         PartitionLog::Open(env.env(), "log", LogConfig{}));
-  const std::vector<RecordInput> batch = MakeBatch(options.batch, options.size);
-  LogFigures figures;
-  figures.latencies_ms.reserve(1 << 16);
+// One slice of the log phase: N batches outstanding for `seconds`, driven on
+// this thread's loop. Adds to *figures.
+Status RunLogSlice(real::EventLoop& loop, PartitionLog& log, const std::vector<RecordInput>& batch,
+                   const Options& options, double seconds, LogFigures* figures) {
   Status failure;
   int outstanding = 0;
-  const uint64_t start_bytes = log->size_bytes();
+  const uint64_t start_bytes = log.size_bytes();
+  const uint64_t start_batches = figures->batches;
   const int64_t start_us = NowUs();
-  const int64_t end_us = start_us + static_cast<int64_t>(options.seconds * 1e6);
+  const int64_t end_us = start_us + static_cast<int64_t>(seconds * 1e6);
   int64_t last_done_us = start_us;
-  real::EventLoop& loop = env.loop();
 
   std::function<void()> issue = [&] {
     while (failure.ok() && outstanding < options.inflight && NowUs() < end_us) {
       const int64_t issued_us = NowUs();
-      auto appended = log->Append(batch, Epoch(0), [&, issued_us](Status status) {
+      auto appended = log.Append(batch, Epoch(0), [&, issued_us](Status status) {
         --outstanding;
         last_done_us = NowUs();
         if (!status.ok()) {
           if (failure.ok()) failure = status;
           return;
         }
-        ++figures.batches;
-        if (figures.latencies_ms.size() < kMaxLatencySamples) {
-          figures.latencies_ms.push_back(static_cast<double>(last_done_us - issued_us) / 1000.0);
+        ++figures->batches;
+        if (figures->latencies_ms.size() < kMaxLatencySamples) {
+          figures->latencies_ms.push_back(static_cast<double>(last_done_us - issued_us) / 1000.0);
         }
         // Refill from the loop, not from inside the log's callback.
         loop.After(0, issue);
@@ -93,47 +91,61 @@ Result<LogFigures> RunLog(real::RealEnv& env, const Options& options) {
     }
   };
   loop.After(0, issue);
-  const Millis timeout_ms = static_cast<Millis>(options.seconds * 1000) + 60'000;
+  const Millis timeout_ms = static_cast<Millis>(seconds * 1000) + 60'000;
   const bool finished = loop.RunUntil(
       [&] { return outstanding == 0 && (NowUs() >= end_us || !failure.ok()); }, timeout_ms);
   if (!failure.ok()) return failure;
   if (!finished) return Timeout("log-append: durable callbacks did not arrive within 60 s");
-  figures.messages = figures.batches * static_cast<uint64_t>(options.batch);
-  figures.disk_bytes = log->size_bytes() - start_bytes;
-  figures.seconds = static_cast<double>(last_done_us - start_us) / 1e6;
-  return figures;
+  figures->messages += (figures->batches - start_batches) * static_cast<uint64_t>(options.batch);
+  figures->disk_bytes += log.size_bytes() - start_bytes;
+  figures->seconds += static_cast<double>(last_done_us - start_us) / 1e6;
+  return Status::Ok();
 }
 
-// Phase 2: write(2) `bytes_per_sync` then fdatasync(2), for `seconds`.
-Result<RawFigures> RunRaw(const std::string& path, size_t bytes_per_sync, double seconds) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) return IoError("open " + path + ": " + std::strerror(errno));
+// One slice of the raw phase: write(2) `bytes_per_sync` then fdatasync(2),
+// for `seconds`, on an open O_APPEND file. Adds to *figures.
+Status RunRawSlice(int fd, const std::string& path, size_t bytes_per_sync, double seconds,
+                   RawFigures* figures) {
   const std::string buffer(bytes_per_sync, 'r');
-  RawFigures figures;
-  Status failure;
   const int64_t start_us = NowUs();
   const int64_t end_us = start_us + static_cast<int64_t>(seconds * 1e6);
-  while (failure.ok() && NowUs() < end_us) {
+  while (NowUs() < end_us) {
     size_t written = 0;
     while (written < buffer.size()) {
       const ssize_t n = ::write(fd, buffer.data() + written, buffer.size() - written);
       if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        failure = IoError("write " + path + ": " + std::strerror(errno));
-        break;
-      }
+      if (n <= 0) return IoError("write " + path + ": " + std::strerror(errno));
       written += static_cast<size_t>(n);
     }
-    if (failure.ok() && ::fdatasync(fd) != 0) {
-      failure = IoError("fdatasync " + path + ": " + std::strerror(errno));
-    }
-    figures.bytes += written;
-    ++figures.syncs;
+    if (::fdatasync(fd) != 0) return IoError("fdatasync " + path + ": " + std::strerror(errno));
+    figures->bytes += written;
+    ++figures->syncs;
   }
-  figures.seconds = static_cast<double>(NowUs() - start_us) / 1e6;
+  figures->seconds += static_cast<double>(NowUs() - start_us) / 1e6;
+  return Status::Ok();
+}
+
+// The two phases, interleaved log, raw, raw, log (T/2 seconds each) so that
+// a drift in the machine's load or the disk's state weighs on both alike.
+Status Measure(real::RealEnv& env, const Options& options, const std::string& raw_path,
+               LogFigures* log_figures, RawFigures* raw_figures) {
+  GAFKA_ASSIGN_OR_RETURN(std::unique_ptr<PartitionLog> log,
+                         PartitionLog::Open(env.env(), "log", LogConfig{}));
+  const std::vector<RecordInput> batch = MakeBatch(options.batch, options.size);
+  const double half = options.seconds / 2;
+  log_figures->latencies_ms.reserve(1 << 16);
+  GAFKA_RETURN_IF_ERROR(RunLogSlice(env.loop(), *log, batch, options, half, log_figures));
+  if (log_figures->batches == 0) return Internal("no batch became durable");
+  // The same bytes per sync as one log batch took on disk, headers included.
+  raw_figures->bytes_per_sync = static_cast<size_t>(log_figures->disk_bytes / log_figures->batches);
+
+  const int fd =
+      ::open(raw_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return IoError("open " + raw_path + ": " + std::strerror(errno));
+  Status raw = RunRawSlice(fd, raw_path, raw_figures->bytes_per_sync, options.seconds, raw_figures);
   ::close(fd);
-  if (!failure.ok()) return failure;
-  return figures;
+  GAFKA_RETURN_IF_ERROR(raw);
+  return RunLogSlice(env.loop(), *log, batch, options, half, log_figures);
 }
 
 int Run(const Options& options) {
@@ -158,22 +170,16 @@ int Run(const Options& options) {
               options.batch, options.size, options.inflight, options.seconds, work.path().c_str());
   std::fflush(stdout);
 
-  auto log = RunLog(**env, options);
-  if (!log.ok()) {
-    std::fprintf(stderr, "log-append: log phase failed: %s\n", log.status().ToString().c_str());
+  LogFigures log_figures;
+  RawFigures raw_figures;
+  if (Status s = Measure(**env, options, work.path() + "/raw.dat", &log_figures, &raw_figures);
+      !s.ok()) {
+    std::fprintf(stderr, "log-append: %s\n", s.ToString().c_str());
     return 1;
   }
-  if (log->batches == 0) {
-    std::fprintf(stderr, "log-append: no batch became durable\n");
-    return 1;
-  }
-  const size_t bytes_per_sync = static_cast<size_t>(log->disk_bytes / log->batches);
-  auto raw = RunRaw(work.path() + "/raw.dat", bytes_per_sync, options.seconds);
-  if (!raw.ok()) {
-    std::fprintf(stderr, "log-append: raw phase failed: %s\n", raw.status().ToString().c_str());
-    return 1;
-  }
-
+  const LogFigures* log = &log_figures;
+  const RawFigures* raw = &raw_figures;
+  const size_t bytes_per_sync = raw->bytes_per_sync;
   const double msgs_per_s = static_cast<double>(log->messages) / log->seconds;
   const double payload_mb_per_s =
       static_cast<double>(log->messages) * options.size / 1e6 / log->seconds;
@@ -181,7 +187,7 @@ int Run(const Options& options) {
   const double raw_mb_per_s = static_cast<double>(raw->bytes) / 1e6 / raw->seconds;
   const double raw_syncs_per_s = static_cast<double>(raw->syncs) / raw->seconds;
   const double ratio = raw_mb_per_s > 0 ? log_disk_mb_per_s / raw_mb_per_s : 0;
-  std::vector<double>& lat = log->latencies_ms;
+  std::vector<double>& lat = log_figures.latencies_ms;
   const double p50 = Percentile(lat, 50), p99 = Percentile(lat, 99), max = Percentile(lat, 100);
 
   std::printf("log : %10.0f msg/s  %8.2f MB/s payload  %8.2f MB/s on disk  %8.1f batches/s\n",

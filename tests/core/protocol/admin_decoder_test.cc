@@ -40,7 +40,8 @@ TEST(TopicDecoder, CreateWithDottedAndSnakeConfigs) {
   TopicConfig base;
   base.retention_ms = 1;
   base.segment_bytes = 7;
-  const TopicConfig applied = TopicConfigOverrides{std::nullopt, 5, std::nullopt, std::nullopt}.ApplyTo(base);
+  const TopicConfig applied =
+      TopicConfigOverrides{std::nullopt, 5, std::nullopt, std::nullopt}.ApplyTo(base);
   EXPECT_EQ(applied.retention_ms, 1);
   EXPECT_EQ(applied.retention_bytes, 5);
   EXPECT_EQ(applied.segment_bytes, 7);
@@ -66,8 +67,8 @@ TEST(TopicDecoder, CreateErrors) {
                    "configs must be an object");
   EXPECT_API_ERROR(CreateTopic(R"({"name":"t","configs":{"cleanup.policy":"compact"}})"),
                    api_errors::kBadValue, "cleanup.policy");
-  EXPECT_API_ERROR(CreateTopic(R"({"name":"t","configs":{"retention.ms":-2}})"), api_errors::kBadValue,
-                   "configs.retention.ms");
+  EXPECT_API_ERROR(CreateTopic(R"({"name":"t","configs":{"retention.ms":-2}})"),
+                   api_errors::kBadValue, "configs.retention.ms");
   EXPECT_API_ERROR(CreateTopic(R"({"name":"t","configs":{"segment.bytes":"1k"}})"),
                    api_errors::kBadValue, "configs.segment.bytes");
   EXPECT_API_ERROR(CreateTopic(R"({"name":"t","configs":{"max.message.bytes":2000000}})"),
@@ -105,8 +106,9 @@ TEST(GroupDecoder, JoinErrors) {
                    "session_timeout_ms must be 1000..300000");
   EXPECT_API_ERROR(Post("/api/v1/consumer-groups/" + std::string(129, 'g') + "/members/c/join", ""),
                    api_errors::kBadId, "group_id");
-  EXPECT_API_ERROR(Post("/api/v1/consumer-groups/g/members/" + std::string(129, 'c') + "/heartbeat", ""),
-                   api_errors::kBadId, "consumer_id");
+  EXPECT_API_ERROR(
+      Post("/api/v1/consumer-groups/g/members/" + std::string(129, 'c') + "/heartbeat", ""),
+      api_errors::kBadId, "consumer_id");
 }
 
 TEST(GroupDecoder, CommitOffsets) {
@@ -130,34 +132,42 @@ TEST(GroupDecoder, CommitOffsets) {
 TEST(GroupDecoder, CommitErrors) {
   const std::string path = "/api/v1/consumer-groups/g/offsets";
   EXPECT_API_ERROR(Post(path, "{}"), api_errors::kMissingField, "offsets");
-  EXPECT_API_ERROR(Post(path, R"({"offsets":{}})"), api_errors::kWrongType, "offsets must be an array");
+  EXPECT_API_ERROR(Post(path, R"({"offsets":{}})"), api_errors::kWrongType,
+                   "offsets must be an array");
   EXPECT_API_ERROR(Post(path, R"({"offsets":[]})"), api_errors::kBadBatch, "0 entries");
-  EXPECT_API_ERROR(Post(path, R"({"offsets":[7]})"), api_errors::kWrongType, "offsets[0] must be an object");
-  EXPECT_API_ERROR(Post(path, R"({"offsets":[{"partition":0,"offset":1}]})"), api_errors::kMissingField,
-                   "offsets[0].topic");
+  EXPECT_API_ERROR(Post(path, R"({"offsets":[7]})"), api_errors::kWrongType,
+                   "offsets[0] must be an object");
+  EXPECT_API_ERROR(Post(path, R"({"offsets":[{"partition":0,"offset":1}]})"),
+                   api_errors::kMissingField, "offsets[0].topic");
   EXPECT_API_ERROR(Post(path, R"({"offsets":[{"topic":"t","partition":0,"offset":-1}]})"),
                    api_errors::kBadOffset, "offsets[0].offset");
   EXPECT_API_ERROR(Post(path, R"({"offsets":[{"topic":"t","partition":0,"offset":1e20}]})"),
                    api_errors::kWrongType, "offsets[0].offset must be an integer");
-  EXPECT_API_ERROR(Post(path, R"({"offsets":[{"topic":"t","partition":0,"offset":18446744073709551615}]})"),
-                   api_errors::kBadOffset, "offsets[0].offset");
-  EXPECT_API_ERROR(Post(path, R"({"offsets":[{"topic":"t","partition":0,"offset":9007199254740992}]})"),
-                   api_errors::kBadOffset, "offsets[0].offset");
+  EXPECT_API_ERROR(
+      Post(path, R"({"offsets":[{"topic":"t","partition":0,"offset":18446744073709551615}]})"),
+      api_errors::kBadOffset, "offsets[0].offset");
+  EXPECT_API_ERROR(
+      Post(path, R"({"offsets":[{"topic":"t","partition":0,"offset":9007199254740992}]})"),
+      api_errors::kBadOffset, "offsets[0].offset");
   EXPECT_API_ERROR(Post(path, R"({"offsets":[{"topic":"t","partition":-3,"offset":1}]})"),
                    api_errors::kBadPartition, "offsets[0].partition");
   EXPECT_API_ERROR(Post(path, R"({"offsets":[{"topic":"t t","partition":0,"offset":1}]})"),
                    api_errors::kBadTopicName, "offsets[0].topic");
-  EXPECT_API_ERROR(Post(path, R"({"consumer_id":"","offsets":[{"topic":"t","partition":0,"offset":1}]})"),
-                   api_errors::kBadId, "consumer_id");
-  EXPECT_API_ERROR(Post(path, R"({"generation":"1","offsets":[{"topic":"t","partition":0,"offset":1}]})"),
-                   api_errors::kWrongType, "generation");
-  EXPECT_API_ERROR(Post(path, R"({"generation":-2,"offsets":[{"topic":"t","partition":0,"offset":1}]})"),
-                   api_errors::kBadValue, "generation");
+  EXPECT_API_ERROR(
+      Post(path, R"({"consumer_id":"","offsets":[{"topic":"t","partition":0,"offset":1}]})"),
+      api_errors::kBadId, "consumer_id");
+  EXPECT_API_ERROR(
+      Post(path, R"({"generation":"1","offsets":[{"topic":"t","partition":0,"offset":1}]})"),
+      api_errors::kWrongType, "generation");
+  EXPECT_API_ERROR(
+      Post(path, R"({"generation":-2,"offsets":[{"topic":"t","partition":0,"offset":1}]})"),
+      api_errors::kBadValue, "generation");
 }
 
 TEST(GroupDecoder, ResetOffsets) {
   const std::string path = "/api/v1/consumer-groups/g/reset-offsets";
-  auto reset = DecodeAs<ResetOffsetsRequest>(Post(path, R"({"topic":"t","to":"latest","force":true})"));
+  auto reset =
+      DecodeAs<ResetOffsetsRequest>(Post(path, R"({"topic":"t","to":"latest","force":true})"));
   EXPECT_EQ(reset.group_id, "g");
   EXPECT_EQ(reset.to, OffsetSpec::kLatest);
   EXPECT_TRUE(reset.force);
@@ -166,7 +176,8 @@ TEST(GroupDecoder, ResetOffsets) {
   EXPECT_EQ(reset.offset, Offset(7));
   EXPECT_FALSE(reset.timestamp_ms.has_value());
   EXPECT_FALSE(reset.force);
-  reset = DecodeAs<ResetOffsetsRequest>(Post(path, R"({"topic":"t","to":"timestamp","timestamp":1234})"));
+  reset = DecodeAs<ResetOffsetsRequest>(
+      Post(path, R"({"topic":"t","to":"timestamp","timestamp":1234})"));
   EXPECT_EQ(reset.to, OffsetSpec::kExplicit);
   EXPECT_EQ(reset.timestamp_ms, 1234);
   EXPECT_FALSE(reset.offset.has_value());
@@ -177,13 +188,14 @@ TEST(GroupDecoder, ResetErrors) {
   EXPECT_API_ERROR(Post(path, R"({"to":"latest"})"), api_errors::kMissingField, "topic");
   EXPECT_API_ERROR(Post(path, R"({"topic":"t"})"), api_errors::kMissingField, "to");
   EXPECT_API_ERROR(Post(path, R"({"topic":"t","to":"middle"})"), api_errors::kBadValue, "'middle'");
-  EXPECT_API_ERROR(Post(path, R"({"topic":"t","to":"offset"})"), api_errors::kMissingField, "offset");
+  EXPECT_API_ERROR(Post(path, R"({"topic":"t","to":"offset"})"), api_errors::kMissingField,
+                   "offset");
   EXPECT_API_ERROR(Post(path, R"({"topic":"t","to":"offset","offset":-4})"), api_errors::kBadOffset,
                    "offset");
   EXPECT_API_ERROR(Post(path, R"({"topic":"t","to":"timestamp"})"), api_errors::kMissingField,
                    "timestamp");
-  EXPECT_API_ERROR(Post(path, R"({"topic":"t","to":"latest","force":"yes"})"), api_errors::kWrongType,
-                   "force must be a boolean");
+  EXPECT_API_ERROR(Post(path, R"({"topic":"t","to":"latest","force":"yes"})"),
+                   api_errors::kWrongType, "force must be a boolean");
 }
 
 }  // namespace

@@ -7,7 +7,6 @@
 
 #include <cstdio>
 #include <ctime>
-
 #include <nlohmann/json.hpp>
 
 #include "core/protocol/codec.h"
@@ -97,7 +96,8 @@ TEST(CodecBenchmark, DISABLED_FetchEncode) {
     const FetchResponse response = MakeFetch(1000, value_bytes);
     size_t bytes = 0;
     const int iterations = 200;
-    double seconds = SecondsFor(iterations, [&](int) { bytes += EncodeResponse(response).body.size(); });
+    double seconds =
+        SecondsFor(iterations, [&](int) { bytes += EncodeResponse(response).body.size(); });
     std::printf("encode fetch 1000 x %4zu B, by hand      %10.0f rec/s  %8.1f MB/s\n", value_bytes,
                 1000 * iterations / seconds, bytes / seconds / 1e6);
     bytes = 0;

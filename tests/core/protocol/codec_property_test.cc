@@ -2,41 +2,59 @@
 // always answers with a request or a well-formed error; what a client sends
 // comes out of the decoder, and what the broker serves comes out of the
 // encoder, byte for byte.
-#include "core/protocol/codec.h"
-
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "core/protocol/base64.h"
+#include "core/protocol/codec.h"
 
 namespace gafka {
 namespace {
 
 using nlohmann::json;
 
-const std::vector<std::string> kPaths = {
-    "/api/v1/produce", "/api/v1/consume", "/api/v1/topics", "/api/v1/topics/t",
-    "/api/v1/topics/t/partitions/0/offsets", "/api/v1/topics/x/partitions/-1/offsets",
-    "/healthz", "/api/v1/status", "/metrics", "/api/v1/consumer-groups",
-    "/api/v1/consumer-groups/g/members/c/join", "/api/v1/consumer-groups/g/members/c/leave",
-    "/api/v1/consumer-groups/g/members/c", "/api/v1/consumer-groups/g/members/c/heartbeat",
-    "/api/v1/consumer-groups/g/offsets", "/api/v1/consumer-groups/g/status",
-    "/api/v1/consumer-groups/g/reset-offsets", "/", "", "/api/v1/", "//"};
+const std::vector<std::string> kPaths = {"/api/v1/produce",
+                                         "/api/v1/consume",
+                                         "/api/v1/topics",
+                                         "/api/v1/topics/t",
+                                         "/api/v1/topics/t/partitions/0/offsets",
+                                         "/api/v1/topics/x/partitions/-1/offsets",
+                                         "/healthz",
+                                         "/api/v1/status",
+                                         "/metrics",
+                                         "/api/v1/consumer-groups",
+                                         "/api/v1/consumer-groups/g/members/c/join",
+                                         "/api/v1/consumer-groups/g/members/c/leave",
+                                         "/api/v1/consumer-groups/g/members/c",
+                                         "/api/v1/consumer-groups/g/members/c/heartbeat",
+                                         "/api/v1/consumer-groups/g/offsets",
+                                         "/api/v1/consumer-groups/g/status",
+                                         "/api/v1/consumer-groups/g/reset-offsets",
+                                         "/",
+                                         "",
+                                         "/api/v1/",
+                                         "//"};
 const std::vector<std::string> kFieldNames = {
-    "topic", "key", "value", "messages", "partition", "headers", "timestamp", "encoding", "acks",
-    "name", "partitions", "replication_factor", "configs", "retention.ms", "segment_bytes",
-    "session_timeout_ms", "consumer_id", "generation", "offsets", "offset", "to", "force"};
+    "topic",       "key",          "value",         "messages",
+    "partition",   "headers",      "timestamp",     "encoding",
+    "acks",        "name",         "partitions",    "replication_factor",
+    "configs",     "retention.ms", "segment_bytes", "session_timeout_ms",
+    "consumer_id", "generation",   "offsets",       "offset",
+    "to",          "force"};
 const std::vector<std::string> kQueryNames = {
-    "topic", "partition", "offset", "count", "timeout", "max_bytes", "group_id", "consumer_id",
-    "auto_offset_reset", "auto_commit", "acks"};
+    "topic",       "partition",         "offset",      "count", "timeout", "max_bytes", "group_id",
+    "consumer_id", "auto_offset_reset", "auto_commit", "acks"};
 
 using Members = std::vector<std::pair<std::string, json>>;
 
-// Members as pairs: a map generator gives up when names run out.
+// Members as pairs: a map generator gives up when names run out. Nested
+// containers are kept to ~8 entries so depth 3 stays small.
 rc::Gen<Members> GenMembers(rc::Gen<json> values) {
-  return rc::gen::container<Members>(rc::gen::pair(rc::gen::elementOf(kFieldNames), values));
+  return rc::gen::mapcat(rc::gen::inRange<size_t>(0, 8), [values](size_t n) {
+    return rc::gen::container<Members>(n, rc::gen::pair(rc::gen::elementOf(kFieldNames), values));
+  });
 }
 
 json ToObject(const Members& members) {
@@ -48,30 +66,34 @@ json ToObject(const Members& members) {
 // Random JSON that uses the API's field names, so decoding gets deep.
 rc::Gen<json> GenJson(int depth) {
   auto scalar = rc::gen::oneOf(
-      rc::gen::just(json(nullptr)), rc::gen::map(rc::gen::arbitrary<bool>(), [](bool b) { return json(b); }),
+      rc::gen::just(json(nullptr)),
+      rc::gen::map(rc::gen::arbitrary<bool>(), [](bool b) { return json(b); }),
       rc::gen::map(rc::gen::arbitrary<int64_t>(), [](int64_t v) { return json(v); }),
       rc::gen::map(rc::gen::inRange<int64_t>(-3, 200), [](int64_t v) { return json(v); }),
       rc::gen::map(rc::gen::arbitrary<double>(),
                    [](double v) { return std::isfinite(v) ? json(v) : json(0.5); }),
       rc::gen::map(rc::gen::elementOf(kFieldNames), [](std::string s) { return json(s); }),
       rc::gen::map(rc::gen::elementOf(std::vector<std::string>{"", "t", "earliest", "all", "base64",
-                                                              "YQ==", "offset", "-1", "1"}),
+                                                               "YQ==", "offset", "-1", "1"}),
                    [](std::string s) { return json(s); }));
   if (depth <= 0) return scalar;
-  auto object = rc::gen::map(
-      GenMembers(GenJson(depth - 1)),
-      [](const Members& members) { return ToObject(members); });
-  auto array = rc::gen::map(rc::gen::container<std::vector<json>>(GenJson(depth - 1)),
+  auto object = rc::gen::map(GenMembers(GenJson(depth - 1)),
+                             [](const Members& members) { return ToObject(members); });
+  auto array = rc::gen::map(rc::gen::mapcat(rc::gen::inRange<size_t>(0, 8),
+                                            [depth](size_t n) {
+                                              return rc::gen::container<std::vector<json>>(
+                                                  n, GenJson(depth - 1));
+                                            }),
                             [](std::vector<json> v) { return json(v); });
   return rc::gen::oneOf(scalar, object, array);
 }
 
 rc::Gen<std::string> GenBody() {
-  return rc::gen::oneOf(
-      rc::gen::arbitrary<std::string>(),
-      rc::gen::map(GenJson(3), [](const json& j) { return j.dump(); }),
-      rc::gen::map(GenMembers(GenJson(2)),
-                   [](const Members& members) { return ToObject(members).dump(); }));
+  return rc::gen::oneOf(rc::gen::arbitrary<std::string>(),
+                        rc::gen::map(GenJson(3), [](const json& j) { return j.dump(); }),
+                        rc::gen::map(GenMembers(GenJson(2)), [](const Members& members) {
+                          return ToObject(members).dump();
+                        }));
 }
 
 rc::Gen<std::optional<std::string>> GenOptionalString() {
@@ -98,12 +120,13 @@ RC_GTEST_PROP(CodecProperty, DecodeNeverThrowsOnArbitraryInput, ()) {
   http.method = *rc::gen::elementOf(std::vector<std::string>{"GET", "POST", "DELETE", "PUT", ""});
   http.path = *rc::gen::oneOf(rc::gen::elementOf(kPaths), rc::gen::arbitrary<std::string>());
   http.body = *GenBody();
-  const auto query_values = rc::gen::oneOf(
-      rc::gen::arbitrary<std::string>(),
-      rc::gen::elementOf(std::vector<std::string>{"0", "1", "t", "earliest", "latest", "30s", "500ms",
-                                                  "-1", "10001", "99999999999999999999", "true"}));
+  const auto query_values = rc::gen::oneOf(rc::gen::arbitrary<std::string>(),
+                                           rc::gen::elementOf(std::vector<std::string>{
+                                               "0", "1", "t", "earliest", "latest", "30s", "500ms",
+                                               "-1", "10001", "99999999999999999999", "true"}));
   http.query = *rc::gen::container<std::map<std::string, std::string>>(
-      rc::gen::oneOf(rc::gen::elementOf(kQueryNames), rc::gen::arbitrary<std::string>()), query_values);
+      rc::gen::oneOf(rc::gen::elementOf(kQueryNames), rc::gen::arbitrary<std::string>()),
+      query_values);
   std::variant<ApiRequest, ApiError> decoded;
   try {
     decoded = DecodeRequest(http, ApiLimits{});
@@ -116,9 +139,10 @@ RC_GTEST_PROP(CodecProperty, DecodeNeverThrowsOnArbitraryInput, ()) {
 RC_GTEST_PROP(CodecProperty, ProducedBytesSurviveDecoding, ()) {
   const auto key = *GenOptionalString();
   const auto value = *rc::gen::arbitrary<std::string>();
-  const auto headers = *rc::gen::container<std::vector<std::pair<std::string, std::string>>>(
-      rc::gen::pair(rc::gen::map(rc::gen::arbitrary<int>(), [](int i) { return "h" + std::to_string(i); }),
-                    rc::gen::arbitrary<std::string>()));
+  const auto headers =
+      *rc::gen::container<std::vector<std::pair<std::string, std::string>>>(rc::gen::pair(
+          rc::gen::map(rc::gen::arbitrary<int>(), [](int i) { return "h" + std::to_string(i); }),
+          rc::gen::arbitrary<std::string>()));
   auto b64 = [](const std::string& s) {
     std::string out;
     Base64Encode(s, &out);
@@ -182,7 +206,8 @@ RC_GTEST_PROP(CodecProperty, ServedRecordsSurviveEncoding, ()) {
     RC_ASSERT(bytes(got["value"]) == want.value);
     RC_ASSERT(got["key"].is_null() == !want.key.has_value());
     if (want.key) RC_ASSERT(bytes(got["key"]) == *want.key);
-    for (const RecordHeader& header : want.headers) RC_ASSERT(bytes(got["headers"][header.key]) == header.value);
+    for (const RecordHeader& header : want.headers)
+      RC_ASSERT(bytes(got["headers"][header.key]) == header.value);
   }
 }
 

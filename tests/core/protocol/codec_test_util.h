@@ -63,11 +63,11 @@ inline ApiError DecodeError(const HttpRequest& http, const ApiLimits& limits = A
 }  // namespace gafka::testing
 
 // Expects an error with this code whose message contains `needle`.
-#define EXPECT_API_ERROR(http, code, needle)                                          \
-  do {                                                                              \
-    const ::gafka::ApiError _e = ::gafka::testing::DecodeError(http);               \
-    EXPECT_EQ(_e.error_code, (code)) << _e.message;                                 \
-    EXPECT_EQ(_e.http_status, (code) / 100);                                        \
-    EXPECT_NE(_e.message.find(needle), std::string::npos)                           \
-        << "message '" << _e.message << "' lacks '" << (needle) << "'";             \
+#define EXPECT_API_ERROR(http, code, needle)                            \
+  do {                                                                  \
+    const ::gafka::ApiError _e = ::gafka::testing::DecodeError(http);   \
+    EXPECT_EQ(_e.error_code, (code)) << _e.message;                     \
+    EXPECT_EQ(_e.http_status, (code) / 100);                            \
+    EXPECT_NE(_e.message.find(needle), std::string::npos)               \
+        << "message '" << _e.message << "' lacks '" << (needle) << "'"; \
   } while (0)

@@ -31,7 +31,10 @@ TEST(JsonWriter, EscapesQuotesBackslashesAndControls) {
 }
 
 TEST(JsonWriter, RepairsOrRejectsInvalidUtf8) {
-  EXPECT_EQ(Escaped("a\xff" "b"), "\"a\xEF\xBF\xBD" "b\"");
+  EXPECT_EQ(Escaped("a\xff"
+                    "b"),
+            "\"a\xEF\xBF\xBD"
+            "b\"");
   std::string out;
   EXPECT_FALSE(AppendJsonStringIfUtf8(&out, "abcdefghij\xc3"));
   out.clear();
@@ -125,9 +128,13 @@ RC_GTEST_PROP(JsonWriter, Utf8ValidationAgreesWithNlohmann, (const std::vector<u
 }
 
 TEST(Base64, KnownVectors) {
-  const std::pair<const char*, const char*> vectors[] = {
-      {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foob", "Zm9vYg=="},
-      {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  const std::pair<const char*, const char*> vectors[] = {{"", ""},
+                                                         {"f", "Zg=="},
+                                                         {"fo", "Zm8="},
+                                                         {"foo", "Zm9v"},
+                                                         {"foob", "Zm9vYg=="},
+                                                         {"fooba", "Zm9vYmE="},
+                                                         {"foobar", "Zm9vYmFy"}};
   for (const auto& [plain, encoded] : vectors) {
     std::string out;
     Base64Encode(plain, &out);
@@ -149,7 +156,8 @@ TEST(Base64, AcceptsUnpaddedAndUrlSafe) {
 
 TEST(Base64, RejectsGarbage) {
   std::string out;
-  for (const char* bad : {"Z", "Zm9vY", "Zm=v", "Zg=", "Zg===", "====", "Zm9v\n", "Zm 9v", "Zm9v*"}) {
+  for (const char* bad :
+       {"Z", "Zm9vY", "Zm=v", "Zg=", "Zg===", "====", "Zm9v\n", "Zm 9v", "Zm9v*"}) {
     EXPECT_FALSE(Base64Decode(bad, &out)) << bad;
   }
 }

@@ -15,14 +15,18 @@ namespace {
 
 using nlohmann::json;
 
-const std::vector<std::string> kNames = {"topic", "key", "value", "messages", "partition",
-                                         "headers", "timestamp", "encoding", "acks", "x"};
+const std::vector<std::string> kNames = {"topic",     "key",     "value",     "messages",
+                                         "partition", "headers", "timestamp", "encoding",
+                                         "acks",      "x"};
 
 using Members = std::vector<std::pair<std::string, json>>;
 
-// Members as pairs: a map generator gives up when names run out.
+// Members as pairs: a map generator gives up when names run out. Nested
+// containers are kept to ~8 entries so depth 3 stays small.
 rc::Gen<Members> GenMembers(rc::Gen<json> values) {
-  return rc::gen::container<Members>(rc::gen::pair(rc::gen::elementOf(kNames), values));
+  return rc::gen::mapcat(rc::gen::inRange<size_t>(0, 8), [values](size_t n) {
+    return rc::gen::container<Members>(n, rc::gen::pair(rc::gen::elementOf(kNames), values));
+  });
 }
 
 json ToObject(const Members& members) {
@@ -40,15 +44,20 @@ rc::Gen<json> GenValue(int depth) {
       rc::gen::map(rc::gen::inRange<int64_t>(-2, 101), [](int64_t v) { return json(v); }),
       rc::gen::just(json(1.5)),
       rc::gen::map(rc::gen::arbitrary<std::string>(),
-                   [](std::string s) { return json(json(s).dump(-1, ' ', false, json::error_handler_t::replace)); }),
-      rc::gen::map(rc::gen::elementOf(std::vector<std::string>{"t", "", "base64", "utf8", "all", "0", "-1",
-                                                              "YQ==", "a b", "Zm9v", "!"}),
+                   [](std::string s) {
+                     return json(json(s).dump(-1, ' ', false, json::error_handler_t::replace));
+                   }),
+      rc::gen::map(rc::gen::elementOf(std::vector<std::string>{
+                       "t", "", "base64", "utf8", "all", "0", "-1", "YQ==", "a b", "Zm9v", "!"}),
                    [](std::string s) { return json(s); }));
   if (depth <= 0) return scalar;
-  auto object = rc::gen::map(
-      GenMembers(GenValue(depth - 1)),
-      [](const Members& members) { return ToObject(members); });
-  auto array = rc::gen::map(rc::gen::container<std::vector<json>>(GenValue(depth - 1)),
+  auto object = rc::gen::map(GenMembers(GenValue(depth - 1)),
+                             [](const Members& members) { return ToObject(members); });
+  auto array = rc::gen::map(rc::gen::mapcat(rc::gen::inRange<size_t>(0, 8),
+                                            [depth](size_t n) {
+                                              return rc::gen::container<std::vector<json>>(
+                                                  n, GenValue(depth - 1));
+                                            }),
                             [](std::vector<json> v) { return json(v); });
   return rc::gen::oneOf(scalar, scalar, object, array);
 }
@@ -83,17 +92,18 @@ void ExpectAgree(const HttpRequest& http) {
 }
 
 RC_GTEST_PROP(ProduceDecoderSimdjson, AgreesWithNlohmannOnStructuredBodies, ()) {
-  json body = *rc::gen::map(
-      GenMembers(GenValue(3)),
-      [](const Members& members) { return ToObject(members); });
+  json body = *rc::gen::map(GenMembers(GenValue(3)),
+                            [](const Members& members) { return ToObject(members); });
   if (*rc::gen::arbitrary<bool>()) body["topic"] = "t";
   HttpRequest http;
   http.body = body.dump();
-  if (*rc::gen::arbitrary<bool>()) http.query["acks"] = *rc::gen::elementOf(std::vector<std::string>{"0", "1", "all", "x"});
+  if (*rc::gen::arbitrary<bool>())
+    http.query["acks"] = *rc::gen::elementOf(std::vector<std::string>{"0", "1", "all", "x"});
   ExpectAgree(http);
 }
 
-RC_GTEST_PROP(ProduceDecoderSimdjson, AgreesWithNlohmannOnArbitraryBytes, (const std::string& body)) {
+RC_GTEST_PROP(ProduceDecoderSimdjson, AgreesWithNlohmannOnArbitraryBytes,
+              (const std::string& body)) {
   HttpRequest http;
   http.body = body;
   ExpectAgree(http);

@@ -80,16 +80,19 @@ TEST(ProduceDecoder, BatchFormWithDefaultsAndPerMessageOverrides) {
 }
 
 TEST(ProduceDecoder, AcksFromQueryOrBody) {
-  EXPECT_EQ(DecodeAs<ProduceRequest>(Produce(R"({"topic":"t","value":"v"})", {{"acks", "all"}})).acks,
-            Acks::kAll);
-  EXPECT_EQ(DecodeAs<ProduceRequest>(Produce(R"({"topic":"t","value":"v"})", {{"acks", "-1"}})).acks,
-            Acks::kAll);
+  EXPECT_EQ(
+      DecodeAs<ProduceRequest>(Produce(R"({"topic":"t","value":"v"})", {{"acks", "all"}})).acks,
+      Acks::kAll);
+  EXPECT_EQ(
+      DecodeAs<ProduceRequest>(Produce(R"({"topic":"t","value":"v"})", {{"acks", "-1"}})).acks,
+      Acks::kAll);
   EXPECT_EQ(DecodeAs<ProduceRequest>(Produce(R"({"topic":"t","value":"v","acks":-1})")).acks,
             Acks::kAll);
   EXPECT_EQ(DecodeAs<ProduceRequest>(Produce(R"({"topic":"t","value":"v","acks":"0"})")).acks,
             Acks::kNone);
   EXPECT_EQ(
-      DecodeAs<ProduceRequest>(Produce(R"({"topic":"t","value":"v","acks":1})", {{"acks", "1"}})).acks,
+      DecodeAs<ProduceRequest>(Produce(R"({"topic":"t","value":"v","acks":1})", {{"acks", "1"}}))
+          .acks,
       Acks::kLeader);
 }
 
@@ -119,22 +122,22 @@ TEST(ProduceDecoder, MissingAndMistypedFields) {
                    "partition must be an integer");
   EXPECT_API_ERROR(Produce(R"({"topic":"t","value":"v","headers":"x"})"), api_errors::kWrongType,
                    "headers must be an object or an array");
-  EXPECT_API_ERROR(Produce(R"({"topic":"t","value":"v","headers":{"a":1}})"), api_errors::kWrongType,
-                   "headers.a must be a string");
+  EXPECT_API_ERROR(Produce(R"({"topic":"t","value":"v","headers":{"a":1}})"),
+                   api_errors::kWrongType, "headers.a must be a string");
   EXPECT_API_ERROR(Produce(R"({"topic":"t","value":"v","headers":[{"key":"a"}]})"),
                    api_errors::kMissingField, "headers[0].value");
   EXPECT_API_ERROR(Produce(R"({"topic":"t","value":"v","headers":[1]})"), api_errors::kWrongType,
                    "headers[0] must be an object");
-  EXPECT_API_ERROR(Produce(R"({"topic":"t","value":"v","timestamp":"now"})"), api_errors::kWrongType,
-                   "timestamp must be an integer");
+  EXPECT_API_ERROR(Produce(R"({"topic":"t","value":"v","timestamp":"now"})"),
+                   api_errors::kWrongType, "timestamp must be an integer");
 }
 
 TEST(ProduceDecoder, FieldValuesOutOfRange) {
   EXPECT_API_ERROR(Produce(R"({"topic":"a b","value":"v"})"), api_errors::kBadTopicName, "'a b'");
   EXPECT_API_ERROR(Produce(R"({"topic":"..","value":"v"})"), api_errors::kBadTopicName, "topic");
   EXPECT_API_ERROR(Produce(R"({"topic":"","value":"v"})"), api_errors::kBadTopicName, "topic");
-  EXPECT_API_ERROR(Produce(R"({"topic":"t","value":"v","partition":-1})"), api_errors::kBadPartition,
-                   "partition");
+  EXPECT_API_ERROR(Produce(R"({"topic":"t","value":"v","partition":-1})"),
+                   api_errors::kBadPartition, "partition");
   EXPECT_API_ERROR(Produce(R"({"topic":"t","value":"v","partition":100})"),
                    api_errors::kBadPartition, "partition");
   EXPECT_API_ERROR(Produce(R"({"topic":"t","value":"v","partition":1e30})"), api_errors::kWrongType,
@@ -142,9 +145,10 @@ TEST(ProduceDecoder, FieldValuesOutOfRange) {
   EXPECT_API_ERROR(Produce(R"({"topic":"t","value":"v","partition":18446744073709551615})"),
                    api_errors::kBadPartition, "partition");
   // Beyond uint64: a type error for nlohmann, unparsable for simdjson.
-  EXPECT_EQ(testing::DecodeError(Produce(R"({"topic":"t","value":"v","partition":99999999999999999999})"))
-                .http_status,
-            400);
+  EXPECT_EQ(
+      testing::DecodeError(Produce(R"({"topic":"t","value":"v","partition":99999999999999999999})"))
+          .http_status,
+      400);
   EXPECT_API_ERROR(Produce(R"({"topic":"t","value":"v","timestamp":-5})"), api_errors::kBadValue,
                    "timestamp");
   EXPECT_API_ERROR(Produce(R"({"topic":"t","value":"v","encoding":"hex"})"), api_errors::kBadValue,
@@ -152,10 +156,12 @@ TEST(ProduceDecoder, FieldValuesOutOfRange) {
 }
 
 TEST(ProduceDecoder, BadAcks) {
-  EXPECT_API_ERROR(Produce(R"({"topic":"t","value":"v","acks":2})"), api_errors::kBadAcks, "acks '2'");
+  EXPECT_API_ERROR(Produce(R"({"topic":"t","value":"v","acks":2})"), api_errors::kBadAcks,
+                   "acks '2'");
   EXPECT_API_ERROR(Produce(R"({"topic":"t","value":"v","acks":"most"})"), api_errors::kBadAcks,
                    "'most'");
-  EXPECT_API_ERROR(Produce(R"({"topic":"t","value":"v","acks":true})"), api_errors::kBadAcks, "acks");
+  EXPECT_API_ERROR(Produce(R"({"topic":"t","value":"v","acks":true})"), api_errors::kBadAcks,
+                   "acks");
   EXPECT_API_ERROR(Produce(R"({"topic":"t","value":"v"})", {{"acks", "x"}}), api_errors::kBadAcks,
                    "query parameter acks");
   EXPECT_API_ERROR(Produce(R"({"topic":"t","value":"v","acks":0})", {{"acks", "all"}}),
@@ -171,7 +177,8 @@ TEST(ProduceDecoder, BadBase64NamesTheField) {
       Produce(R"({"topic":"t","messages":[{"value":"a"},{"encoding":"base64","value":"Y"}]})"),
       api_errors::kBadBase64, "messages[1].value");
   EXPECT_API_ERROR(
-      Produce(R"({"topic":"t","encoding":"base64","value":"YQ==","headers":[{"key":"h","value":"%"}]})"),
+      Produce(
+          R"({"topic":"t","encoding":"base64","value":"YQ==","headers":[{"key":"h","value":"%"}]})"),
       api_errors::kBadBase64, "headers[0].value");
 }
 
@@ -197,7 +204,8 @@ TEST(ProduceDecoder, ValueOverTheLimitIs413) {
   ApiLimits limits;
   limits.max_message_bytes = 4;
   EXPECT_EQ(DecodeAs<ProduceRequest>(Produce(R"({"topic":"t","value":"abcd"})"), limits)
-                .messages[0].value,
+                .messages[0]
+                .value,
             "abcd");
   ApiError error = testing::DecodeError(Produce(R"({"topic":"t","value":"abcde"})"), limits);
   EXPECT_EQ(error.http_status, 413);
@@ -208,8 +216,8 @@ TEST(ProduceDecoder, ValueOverTheLimitIs413) {
       Produce(R"({"topic":"t","messages":[{"encoding":"base64","value":"YWJjZGU="}]})"), limits);
   EXPECT_EQ(error.error_code, api_errors::kMessageTooLarge);
   EXPECT_NE(error.message.find("messages[0].value"), std::string::npos);
-  error = testing::DecodeError(Produce(R"({"topic":"t","key":"abc","value":"a","headers":{"h":"x"}})"),
-                               limits);
+  error = testing::DecodeError(
+      Produce(R"({"topic":"t","key":"abc","value":"a","headers":{"h":"x"}})"), limits);
   EXPECT_EQ(error.error_code, api_errors::kMessageTooLarge);
 }
 

@@ -38,8 +38,9 @@ TEST(EncodeResponse, ErrorEnvelopeWithLeaderHint) {
   EXPECT_EQ(http.status, 409);
   EXPECT_EQ(http.leader_hint, "localhost:9001");
   EXPECT_EQ(http.content_type, "application/json");
-  EXPECT_EQ(Parse(http), json({{"error_code", 40903}, {"message", "not the leader"},
-                               {"leader", "localhost:9001"}}));
+  EXPECT_EQ(
+      Parse(http),
+      json({{"error_code", 40903}, {"message", "not the leader"}, {"leader", "localhost:9001"}}));
   EXPECT_EQ(Parse(EncodeResponse(MakeApiError(api_errors::kTopicNotFound, "no topic 'x'"))),
             json({{"error_code", 40401}, {"message", "no topic 'x'"}}));
 }
@@ -50,7 +51,8 @@ TEST(EncodeResponse, ErrorMessageWithInvalidUtf8IsRepaired) {
 }
 
 TEST(EncodeResponse, SingleProduceCarriesTopLevelPosition) {
-  ProduceResponse response{"t", {ProduceResult{PartitionId(1), Offset(41), 123, std::nullopt}}, false};
+  ProduceResponse response{
+      "t", {ProduceResult{PartitionId(1), Offset(41), 123, std::nullopt}}, false};
   const HttpResponse http = EncodeResponse(response);
   EXPECT_EQ(http.status, 200);
   EXPECT_EQ(Parse(http), json::parse(R"({"topic":"t","partition":1,"offset":41,"timestamp":123,
@@ -89,7 +91,8 @@ TEST(EncodeResponse, DirectFetchRoundTrip) {
   response.next_offset = Offset(12);
   response.high_watermark = Offset(20);
   response.log_start_offset = Offset(3);
-  response.records.push_back({"t", PartitionId(2), MakeRecord(10, "k", "v\"\\\n\x01 é", {{"h", "x"}})});
+  response.records.push_back(
+      {"t", PartitionId(2), MakeRecord(10, "k", "v\"\\\n\x01 é", {{"h", "x"}})});
   response.records.push_back({"t", PartitionId(2), MakeRecord(11, std::nullopt, "")});
   const HttpResponse http = EncodeResponse(response);
   EXPECT_EQ(http.status, 200);
@@ -112,7 +115,8 @@ TEST(EncodeResponse, NonUtf8RecordIsBase64) {
   const std::string binary("\x00\xff\xfe\x80", 4);
   response.records.push_back({"t", PartitionId(0), MakeRecord(0, "key", binary, {{"h", "hi"}})});
   response.records.push_back({"t", PartitionId(0), MakeRecord(1, "k\xc3", "text")});  // truncated é
-  response.records.push_back({"t", PartitionId(0), MakeRecord(2, "k", "v", {{"h", "\xed\xa0\x80"}})});
+  response.records.push_back(
+      {"t", PartitionId(0), MakeRecord(2, "k", "v", {{"h", "\xed\xa0\x80"}})});
   response.records.push_back({"t", PartitionId(0), MakeRecord(3, std::nullopt, "plain")});
   const json records = Parse(EncodeResponse(response))["records"];
   ASSERT_EQ(records.size(), 4u);
@@ -157,8 +161,8 @@ TopicInfo MakeTopic() {
   topic.partitions = 1;
   topic.replication_factor = 2;
   topic.config.retention_ms = 1000;
-  topic.partition_info.push_back(PartitionInfo{PartitionId(0), Offset(1), Offset(9), Offset(8), 4096,
-                                               "ok", NodeId(1), Epoch(3)});
+  topic.partition_info.push_back(PartitionInfo{PartitionId(0), Offset(1), Offset(9), Offset(8),
+                                               4096, "ok", NodeId(1), Epoch(3)});
   return topic;
 }
 
@@ -189,8 +193,9 @@ TEST(EncodeResponse, TopicsRoundTrip) {
 
 TEST(EncodeResponse, OffsetsDeletedHealth) {
   PartitionOffsetsResponse offsets{"t", MakeTopic().partition_info[0]};
-  EXPECT_EQ(Parse(EncodeResponse(offsets)),
-            json::parse(R"({"topic":"t","partition":0,"earliest":1,"latest":9,"high_watermark":8})"));
+  EXPECT_EQ(
+      Parse(EncodeResponse(offsets)),
+      json::parse(R"({"topic":"t","partition":0,"earliest":1,"latest":9,"high_watermark":8})"));
   EXPECT_EQ(Parse(EncodeResponse(DeletedResponse{"topic orders"})),
             json::parse(R"({"deleted":"topic orders"})"));
   HttpResponse health = EncodeResponse(HealthResponse{true, ""});
@@ -202,7 +207,10 @@ TEST(EncodeResponse, OffsetsDeletedHealth) {
 }
 
 TEST(EncodeResponse, StatusMergesExtraJson) {
-  StatusResponse status{NodeId(1), "leader", 5000, {MakeTopic()},
+  StatusResponse status{NodeId(1),
+                        "leader",
+                        5000,
+                        {MakeTopic()},
                         R"({"replication":{"followers":[2]},"role":"ignored"})"};
   const json body = Parse(EncodeResponse(status));
   EXPECT_EQ(body["broker_id"], 1);

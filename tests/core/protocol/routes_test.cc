@@ -15,14 +15,17 @@ using testing::Request;
 
 TEST(Routes, EveryRouteDecodesToItsRequest) {
   DecodeAs<ProduceRequest>(Post("/api/v1/produce", R"({"topic":"t","value":"v"})"));
-  DecodeAs<FetchRequest>(Get("/api/v1/consume", {{"topic", "t"}, {"partition", "0"}, {"offset", "0"}}));
+  DecodeAs<FetchRequest>(
+      Get("/api/v1/consume", {{"topic", "t"}, {"partition", "0"}, {"offset", "0"}}));
   DecodeAs<GroupPollRequest>(
       Get("/api/v1/consume", {{"topic", "t"}, {"group_id", "g"}, {"consumer_id", "c"}}));
   DecodeAs<CreateTopicRequest>(Post("/api/v1/topics", R"({"name":"t"})"));
   DecodeAs<ListTopicsRequest>(Get("/api/v1/topics"));
   EXPECT_EQ(DecodeAs<DescribeTopicRequest>(Get("/api/v1/topics/orders")).name, "orders");
-  EXPECT_EQ(DecodeAs<DeleteTopicRequest>(Request("DELETE", "/api/v1/topics/orders")).name, "orders");
-  const auto offsets = DecodeAs<PartitionOffsetsRequest>(Get("/api/v1/topics/orders/partitions/3/offsets"));
+  EXPECT_EQ(DecodeAs<DeleteTopicRequest>(Request("DELETE", "/api/v1/topics/orders")).name,
+            "orders");
+  const auto offsets =
+      DecodeAs<PartitionOffsetsRequest>(Get("/api/v1/topics/orders/partitions/3/offsets"));
   EXPECT_EQ(offsets.topic, "orders");
   EXPECT_EQ(offsets.partition, PartitionId(3));
   DecodeAs<HealthRequest>(Get("/healthz"));
@@ -31,7 +34,8 @@ TEST(Routes, EveryRouteDecodesToItsRequest) {
   DecodeAs<MetricsRequest>(Get("/metrics"));
   DecodeAs<MetricsRequest>(Get("/api/v1/metrics"));
   DecodeAs<ListGroupsRequest>(Get("/api/v1/consumer-groups"));
-  const auto join = DecodeAs<JoinGroupRequest>(Post("/api/v1/consumer-groups/g/members/c1/join", ""));
+  const auto join =
+      DecodeAs<JoinGroupRequest>(Post("/api/v1/consumer-groups/g/members/c1/join", ""));
   EXPECT_EQ(join.group_id, "g");
   EXPECT_EQ(join.consumer_id, "c1");
   DecodeAs<LeaveGroupRequest>(Post("/api/v1/consumer-groups/g/members/c1/leave", ""));
@@ -89,6 +93,7 @@ TEST(Routes, MatchRouteCapturesPathParameters) {
 
 // docs/openapi.yaml must list exactly the routes the decoder serves.
 #ifdef GAFKA_SOURCE_DIR
+#include <cctype>
 #include <fstream>
 #include <regex>
 #include <set>
