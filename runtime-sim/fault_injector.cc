@@ -108,8 +108,12 @@ void FaultInjector::RestartLater(SimNode* node) {
   clock_.After(delay_ms, [this, node] {
     if (!running_ || node->up()) return;
     ++restarts_;
-    // Recovery itself may hit an injected disk error: try again later.
-    if (!node->Start().ok()) RestartLater(node);
+    // Recovery itself may hit an injected disk error: try again later, after
+    // a reboot half of the time (a failed fsync stays failed until one).
+    if (!node->Start().ok()) {
+      if (crash_rng_.Chance(0.5)) node->PowerCycle();
+      RestartLater(node);
+    }
   });
 }
 

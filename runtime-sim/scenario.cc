@@ -272,6 +272,10 @@ void DrawNodeFaults(Drawer& d, FaultOptions* f) {
   f->pause = d.Group("faults.pause");
   f->pause_interval_mean_ms = d.Int("faults.pause.interval_mean_ms", 10'000);
   f->pause_duration_max_ms = d.Int("faults.pause.duration_max_ms", 2'000);
+  // Packets that reach a paused node: held until it resumes, or dropped.
+  const double drop = d.Real("faults.pause.drop_packets", 0);
+  f->pause_drops_packets = d.Chance("faults.pause.drop_packets.draw", drop);
+  d.Record("faults.pause.drops_packets", f->pause_drops_packets);
   d.EndGroup();
   f->wall_jump = d.Group("faults.wall_jump");
   f->wall_jump_interval_mean_ms = d.Int("faults.wall_jump.interval_mean_ms", 20'000);

@@ -55,6 +55,7 @@ struct FaultOptions {
   bool pause = false;
   Millis pause_interval_mean_ms = 10'000;
   Millis pause_duration_max_ms = 2'000;
+  bool pause_drops_packets = false;  // else packets wait for the resume
   bool wall_jump = false;
   Millis wall_jump_interval_mean_ms = 20'000;
   Millis wall_jump_max_ms = 3'600'000;

@@ -73,6 +73,15 @@ void SimNode::Crash() {
   CHECK(!up() && clock_.pending() == 0);
 }
 
+void SimNode::PowerCycle() {
+  if (up()) return Crash();
+  trace_.Record(sim_clock_.NowMs(), TraceKind::kNodeCrash, id().value(),
+                static_cast<int64_t>(crashes_), 0, 0, "power cycle while down");
+  clock_.CancelAll();
+  clock_.Resume();
+  disk_.Crash();
+}
+
 void SimNode::Pause() {
   if (clock_.paused()) return;
   clock_.Pause();

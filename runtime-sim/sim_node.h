@@ -52,6 +52,9 @@ class SimNode {
   Status Start();
   // Power loss. No-op when down.
   void Crash();
+  // Power loss whether the process is up or not: also what an operator does
+  // when recovery keeps failing (a reboot clears the disk's error state).
+  void PowerCycle();
   void Pause();
   void Resume();
 

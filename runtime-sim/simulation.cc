@@ -106,6 +106,7 @@ void Simulation::Setup() {
     config.broker.retention_check_interval_ms = 0;  // retention is off in scenarios
     config.disk_faults = Benign(options_.faults.disk);
     config.echo_log = settings_.echo_broker_log;
+    config.drop_while_paused = options_.faults.pause_drops_packets;
     auto node =
         std::make_unique<SimNode>(clock_, network_, trace_, config,
                                   Rng(options_.seed).Fork("node/" + std::to_string(i)).Next());
@@ -169,7 +170,13 @@ void Simulation::RestartAll() {
       node->Crash();
     }
     if (!node->up()) {
-      const Status started = node->Start();
+      Status started = node->Start();
+      if (!started.ok()) {
+        // Recovery failed on a disk that still carries an injected error
+        // (a failed fsync is permanent until a reboot): reboot, try again.
+        node->PowerCycle();
+        started = node->Start();
+      }
       if (!started.ok()) {
         oracle_.Fail(5, "restart-failed",
                      "node " + std::to_string(node->id().value()) +

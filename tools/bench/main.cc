@@ -4,6 +4,9 @@
 //
 //   gafka-bench log-append  [--dir D] [--batch B] [--size S] [--seconds T] [--inflight N]
 //   gafka-bench log-recover [--dir D] [--bytes N] [--crash kill|drop] [--cold] [--tear]
+//   gafka-bench produce --broker H:P [--topic T] [--connections N] [--size S] [--batch B] [--seconds T] [--acks A]
+//   gafka-bench e2e --broker H:P [--rate R] [--seconds T] [--size S]
+//   gafka-bench http-ceiling [--port P] [--threads N] [--seconds T]
 //
 // Every subcommand prints readable figures, then one JSON object as its last
 // line of stdout.
@@ -12,12 +15,18 @@
 #include "tools/bench/bench_util.h"
 #include "tools/bench/log_append.h"
 #include "tools/bench/log_recover.h"
+#include "tools/bench/e2e_bench.h"
+#include "tools/bench/http_ceiling.h"
+#include "tools/bench/produce_bench.h"
 
 namespace {
 
 constexpr gafka::bench::RegisterFn kBenchmarks[] = {
     gafka::bench::RegisterLogAppend,
     gafka::bench::RegisterLogRecover,
+    gafka::bench::RegisterProduce,
+    gafka::bench::RegisterE2e,
+    gafka::bench::RegisterHttpCeiling,
 };
 
 }  // namespace
