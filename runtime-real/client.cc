@@ -1,7 +1,7 @@
 #include "runtime-real/client.h"
 
 #include <cctype>
-#include <regex>
+#include <string_view>
 #include <stdexcept>
 #include <utility>
 
@@ -254,19 +254,43 @@ std::string UrlEncode(const std::string& text) {
   return out;
 }
 
-ApiError ErrorOf(const gafka::Status& status) {
-  static const std::regex kPattern(R"(^HTTP (\d+) error (\d+): ([\s\S]*)$)");
-  ApiError error;
-  std::smatch match;
-  if (std::regex_match(status.message(), match, kPattern)) {
-    error.http_status = std::stoi(match[1].str());
-    error.error_code = std::stoi(match[2].str());
-    error.message = match[3].str();
-  } else {
-    error.http_status = 0;
-    error.error_code = 0;
-    error.message = status.message();
+namespace {
+
+// Reads the decimal number at *pos (advancing it); false if there is none.
+bool ReadNumber(const std::string& text, size_t* pos, int* out) {
+  size_t end = *pos;
+  int value = 0;
+  while (end < text.size() && end - *pos < 9 && text[end] >= '0' && text[end] <= '9') {
+    value = value * 10 + (text[end++] - '0');
   }
+  if (end == *pos) return false;
+  *pos = end;
+  *out = value;
+  return true;
+}
+
+bool ReadLiteral(const std::string& text, size_t* pos, std::string_view literal) {
+  if (text.compare(*pos, literal.size(), literal) != 0) return false;
+  *pos += literal.size();
+  return true;
+}
+
+}  // namespace
+
+ApiError ErrorOf(const gafka::Status& status) {
+  // "HTTP <status> error <error_code>: <message>", as MakeClientError writes it.
+  const std::string& text = status.message();
+  ApiError error;
+  size_t pos = 0;
+  if (ReadLiteral(text, &pos, "HTTP ") && ReadNumber(text, &pos, &error.http_status) &&
+      ReadLiteral(text, &pos, " error ") && ReadNumber(text, &pos, &error.error_code) &&
+      ReadLiteral(text, &pos, ": ")) {
+    error.message = text.substr(pos);
+    return error;
+  }
+  error.http_status = 0;
+  error.error_code = 0;
+  error.message = text;
   return error;
 }
 

@@ -66,8 +66,11 @@ class AckedWritesChecker final : public InvariantChecker {
 
   void OnFinal(const FinalAudit& audit, Oracle& oracle) override {
     if (!audit.complete) return;
-    for (const auto& [key, end] : audit.log_end) {
-      const auto& [topic, partition] = key;
+    for (const auto& entry : audit.log_end) {
+      // Plain names, not structured bindings: lambdas capture them (clang < 16).
+      const std::string& topic = entry.first.first;
+      const int32_t partition = entry.first.second;
+      const Offset end = entry.second;
       oracle.ForEachAcked(topic, PartitionId(partition), [&](Offset offset, const Slot& slot) {
         if (oracle.failed()) return;
         if (offset >= end) {
@@ -205,8 +208,11 @@ class StableReadsChecker final : public InvariantChecker {
 
   void OnFinal(const FinalAudit& audit, Oracle& oracle) override {
     if (!audit.complete) return;
-    for (const auto& [key, end] : audit.log_end) {
-      const auto& [topic, partition] = key;
+    for (const auto& entry : audit.log_end) {
+      // Plain names, not structured bindings: lambdas capture them (clang < 16).
+      const std::string& topic = entry.first.first;
+      const int32_t partition = entry.first.second;
+      const Offset end = entry.second;
       oracle.ForEachObserved(topic, PartitionId(partition), [&](Offset offset, const Slot& slot) {
         if (oracle.failed() || offset < end) return;
         oracle.Fail(4, "read-record-lost",

@@ -14,7 +14,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <regex>
 
 #include <httplib.h>
 
@@ -302,21 +301,26 @@ void BrokerProcess::Drain(int fd) {
 
 // Readiness, part 1: the broker prints its bound port once it listens.
 Status BrokerProcess::WaitForListening(size_t run_start, SteadyTime deadline) {
-  static const std::regex kListening(R"(listening on [^\s:]+:(\d+))");
-  std::unique_lock<std::mutex> lock(mu_);
-  std::string run;  // this launch's output; `match` points into it
-  std::smatch match;
+  // "gafka-broker <id> listening on <host>:<port>, data in <dir>"
+  int port = 0;
   auto listening = [&] {
-    run = output_.substr(run_start);
-    return std::regex_search(run, match, kListening);
+    const size_t at = output_.find(" listening on ", run_start);
+    if (at == std::string::npos) return false;
+    const size_t comma = output_.find(',', at);
+    const size_t colon = output_.rfind(':', comma);
+    if (comma == std::string::npos || colon == std::string::npos || colon < at) return false;
+    port = std::atoi(output_.substr(colon + 1, comma - colon - 1).c_str());
+    return port > 0;
   };
+  std::unique_lock<std::mutex> lock(mu_);
   output_cv_.wait_until(lock, deadline, [&] { return listening() || output_eof_; });
   if (!listening()) {
+    std::string run = output_.substr(run_start);
     lock.unlock();
     Kill();
     return Unavailable("gafka-broker did not become ready; its output:\n" + run);
   }
-  port_ = std::stoi(match[1].str());
+  port_ = port;
   return Status::Ok();
 }
 

@@ -3,7 +3,7 @@
 --
 -- Against the broker (acks=1: answered after fsync):
 --   build/bin/gafka-broker --port 9001 --data-dir "$(mktemp -d)" &
---   build/bin/gafka-admin --broker 127.0.0.1:9001 create test-topic --partitions 2
+--   build/bin/gafka-admin --broker 127.0.0.1:9001 create-topic --name test-topic --partitions 2
 --   wrk -t1 -c16 -d10s -s tools/bench/produce.lua http://127.0.0.1:9001/api/v1/produce
 --   kill %1
 --

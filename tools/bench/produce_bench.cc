@@ -21,6 +21,7 @@ struct Options {
   int batch = 1;
   double seconds = 5;
   int acks = 1;
+  bool no_create = false;  // e.g. against http-ceiling, which only serves produce
 };
 
 struct ThreadFigures {
@@ -98,7 +99,7 @@ int Run(const Options& options) {
     std::fprintf(stderr, "produce: bad options\n");
     return 2;
   }
-  {
+  if (!options.no_create) {
     Client admin(options.broker);
     Status created = EnsureTopic(admin, options.topic, 2);
     if (!created.ok()) {
@@ -197,6 +198,8 @@ void RegisterProduce(CLI::App& app, int* exit_code) {
   sub->add_option("--batch", options->batch, "messages per request")->capture_default_str();
   sub->add_option("--seconds", options->seconds, "duration")->capture_default_str();
   sub->add_option("--acks", options->acks, "0, 1 or -1")->capture_default_str();
+  sub->add_flag("--no-create", options->no_create,
+                "do not create the topic (http-ceiling serves only produce)");
   sub->callback([options, exit_code] { *exit_code = Run(*options); });
 }
 

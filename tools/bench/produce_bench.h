@@ -1,7 +1,8 @@
 // gafka-bench produce: HTTP produce throughput and per-request latency
 // against a running broker.
 //
-// Creates the topic if missing (2 partitions), then N client threads, each
+// Creates the topic if missing (2 partitions; --no-create skips that, for
+// http-ceiling), then N client threads, each
 // with its own keep-alive connection (gafka::Client), POST batches of B
 // messages of S bytes to /api/v1/produce?acks=A for T seconds, one request
 // outstanding per connection. Request bodies are built once per thread, so

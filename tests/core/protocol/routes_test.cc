@@ -95,11 +95,26 @@ TEST(Routes, MatchRouteCapturesPathParameters) {
 #ifdef GAFKA_SOURCE_DIR
 #include <cctype>
 #include <fstream>
-#include <regex>
 #include <set>
 
 namespace gafka {
 namespace {
+
+// "/api/v1/topics/{name}/partitions/{p}" -> "/api/v1/topics/{}/partitions/{}".
+// (No std::regex: GCC 12 warns inside it under -fsanitize, and -Werror.)
+std::string NormalizePath(const std::string& path) {
+  std::string out;
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (path[i] == '{') {
+      out += "{}";
+      i = path.find('}', i);
+      if (i == std::string::npos) break;
+    } else {
+      out += path[i];
+    }
+  }
+  return out;
+}
 
 TEST(Routes, OpenApiDocumentListsExactlyTheRoutes) {
   std::ifstream file(std::string(GAFKA_SOURCE_DIR) + "/docs/openapi.yaml");
@@ -108,19 +123,21 @@ TEST(Routes, OpenApiDocumentListsExactlyTheRoutes) {
   std::string line;
   std::string path;
   bool in_paths = false;
-  const std::regex path_line(R"(^  (/\S*):\s*$)");
-  const std::regex method_line(R"(^    (get|post|delete|put|patch):)");
-  std::smatch m;
   while (std::getline(file, line)) {
     if (line == "paths:") in_paths = true;
     if (line == "components:") in_paths = false;
     if (!in_paths) continue;
-    if (std::regex_match(line, m, path_line)) {
-      path = std::regex_replace(m[1].str(), std::regex(R"(\{[a-z_]+\})"), "{}");
-    } else if (std::regex_search(line, m, method_line)) {
-      std::string method = m[1].str();
-      for (char& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      documented.insert(method + " " + path);
+    // "  /path:" at indent 2 opens a path; "    get:" at indent 4 a method.
+    if (line.rfind("  /", 0) == 0 && line.back() == ':') {
+      path = NormalizePath(line.substr(2, line.size() - 3));
+      continue;
+    }
+    for (const char* method : {"get", "post", "delete", "put", "patch"}) {
+      if (line == std::string("    ") + method + ":") {
+        std::string upper = method;
+        for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        documented.insert(upper + " " + path);
+      }
     }
   }
   const std::vector<std::string> routes = ListRoutes();
