@@ -1,12 +1,12 @@
 #include "runtime-real/client.h"
 
-#include <cctype>
-#include <string_view>
-#include <stdexcept>
-#include <utility>
-
 #include <httplib.h>
+
+#include <cctype>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string_view>
+#include <utility>
 
 #include "core/protocol/base64.h"
 #include "core/protocol/json_writer.h"
@@ -21,34 +21,45 @@ constexpr int kDefaultPort = 9001;
 
 Code CodeForHttpStatus(int status) {
   switch (status) {
-    case 400: return Code::kInvalidArgument;
-    case 404: return Code::kNotFound;
-    case 409: return Code::kConflict;
-    case 413: return Code::kTooLarge;
-    case 503: return Code::kUnavailable;
-    case 504: return Code::kTimeout;
-    default: return status >= 500 || status == 0 ? Code::kUnavailable : Code::kInvalidArgument;
+    case 400:
+      return Code::kInvalidArgument;
+    case 404:
+      return Code::kNotFound;
+    case 409:
+      return Code::kConflict;
+    case 413:
+      return Code::kTooLarge;
+    case 503:
+      return Code::kUnavailable;
+    case 504:
+      return Code::kTimeout;
+    default:
+      return status >= 500 || status == 0 ? Code::kUnavailable : Code::kInvalidArgument;
   }
 }
 
 gafka::Status MakeClientError(int http_status, int error_code, const std::string& message) {
-  return gafka::Status(CodeForHttpStatus(http_status),
-                       "HTTP " + std::to_string(http_status) + " error " +
-                           std::to_string(error_code) + ": " + message);
+  return gafka::Status(CodeForHttpStatus(http_status), "HTTP " + std::to_string(http_status) +
+                                                           " error " + std::to_string(error_code) +
+                                                           ": " + message);
 }
 
 gafka::Status BadAnswer(const std::string& what, const std::string& body) {
-  return Internal("unexpected answer from the broker (" + what +
-                  "): " + body.substr(0, 200));
+  return Internal("unexpected answer from the broker (" + what + "): " + body.substr(0, 200));
 }
 
 std::string DescribeTransportError(httplib::Error error) {
   switch (error) {
-    case httplib::Error::Connection: return "cannot connect (is the broker running?)";
-    case httplib::Error::ConnectionTimeout: return "connect timed out";
-    case httplib::Error::Read: return "no response (read failed or timed out)";
-    case httplib::Error::Write: return "sending the request failed";
-    default: return "transport error " + httplib::to_string(error);
+    case httplib::Error::Connection:
+      return "cannot connect (is the broker running?)";
+    case httplib::Error::ConnectionTimeout:
+      return "connect timed out";
+    case httplib::Error::Read:
+      return "no response (read failed or timed out)";
+    case httplib::Error::Write:
+      return "sending the request failed";
+    default:
+      return "transport error " + httplib::to_string(error);
   }
 }
 
@@ -61,9 +72,12 @@ void SetTimeout(httplib::Client& http, Millis timeout_ms) {
 
 std::string AcksText(Acks acks) {
   switch (acks) {
-    case Acks::kNone: return "0";
-    case Acks::kLeader: return "1";
-    case Acks::kAll: return "all";
+    case Acks::kNone:
+      return "0";
+    case Acks::kLeader:
+      return "1";
+    case Acks::kAll:
+      return "all";
   }
   return "1";
 }
@@ -72,7 +86,8 @@ std::string AcksText(Acks acks) {
 // is not UTF-8 the whole message is sent base64 ("encoding": "base64").
 Json MessageJson(const ProduceMessage& message) {
   bool text = IsValidUtf8(message.value) && (!message.key || IsValidUtf8(*message.key));
-  for (const RecordHeader& h : message.headers) text = text && IsValidUtf8(h.key) && IsValidUtf8(h.value);
+  for (const RecordHeader& h : message.headers)
+    text = text && IsValidUtf8(h.key) && IsValidUtf8(h.value);
   auto field = [text](const std::string& bytes) {
     if (text) return bytes;
     std::string encoded;
@@ -122,8 +137,7 @@ TopicInfo ParseTopicInfo(const Json& j) {
     topic.config.retention_ms = it->value("retention.ms", topic.config.retention_ms);
     topic.config.retention_bytes = it->value("retention.bytes", topic.config.retention_bytes);
     topic.config.segment_bytes = it->value("segment.bytes", topic.config.segment_bytes);
-    topic.config.max_message_bytes =
-        it->value("max.message.bytes", topic.config.max_message_bytes);
+    topic.config.max_message_bytes = it->value("max.message.bytes", topic.config.max_message_bytes);
   }
   if (auto it = j.find("partition_info"); it != j.end()) {
     for (const Json& p : *it) topic.partition_info.push_back(ParsePartitionInfo(p));
@@ -300,7 +314,8 @@ gafka::Status StatusFromHttp(const RawResponse& response) {
   std::string message = response.body.substr(0, 500);
   if (j.is_object() && j.contains("error_code") && j["error_code"].is_number_integer()) {
     error_code = j["error_code"].get<int>();
-    if (j.contains("message") && j["message"].is_string()) message = j["message"].get<std::string>();
+    if (j.contains("message") && j["message"].is_string())
+      message = j["message"].get<std::string>();
   }
   return MakeClientError(response.status, error_code, message);
 }
@@ -340,8 +355,7 @@ Result<RawResponse> Client::Call(const std::string& method, const std::string& p
   return CallLocked(method, path_and_query, body, timeout_ms);
 }
 
-Result<RawResponse> Client::CallLocked(const std::string& method,
-                                       const std::string& path_and_query,
+Result<RawResponse> Client::CallLocked(const std::string& method, const std::string& path_and_query,
                                        const std::string& body, Millis timeout_ms) {
   SetTimeout(*http_, timeout_ms > 0 ? timeout_ms : options_.request_timeout_ms);
   httplib::Result res(nullptr, httplib::Error::Unknown);
@@ -379,8 +393,7 @@ Result<RawResponse> Client::CallOk(const std::string& method, const std::string&
   if (raw->status == 409 && !raw->leader_hint.empty() && options_.follow_leader_hint) {
     std::string host;
     int port = 0;
-    if (ParseBrokerAddress(raw->leader_hint, &host, &port) &&
-        (host != host_ || port != port_)) {
+    if (ParseBrokerAddress(raw->leader_hint, &host, &port) && (host != host_ || port != port_)) {
       ConnectLocked(host, port);
       raw = CallLocked(method, path_and_query, body, timeout_ms);
       if (!raw.ok()) return raw;
@@ -458,9 +471,9 @@ Result<ProduceResult> Client::Produce(const std::string& topic, const ProduceMes
   });
 }
 
-Result<std::vector<ProduceResult>> Client::ProduceBatch(
-    const std::string& topic, const std::vector<ProduceMessage>& messages,
-    ProduceOptions options) {
+Result<std::vector<ProduceResult>> Client::ProduceBatch(const std::string& topic,
+                                                        const std::vector<ProduceMessage>& messages,
+                                                        ProduceOptions options) {
   Json list = Json::array();
   for (const ProduceMessage& m : messages) list.push_back(MessageJson(m));
   Json body = {{"topic", topic}, {"acks", AcksText(options.acks)}, {"messages", std::move(list)}};
@@ -477,17 +490,23 @@ Result<std::vector<ProduceResult>> Client::ProduceBatch(
 Result<FetchResponse> Client::Fetch(const FetchRequest& request) {
   std::string offset;
   switch (request.offset_spec) {
-    case OffsetSpec::kEarliest: offset = "earliest"; break;
-    case OffsetSpec::kLatest: offset = "latest"; break;
-    case OffsetSpec::kExplicit: offset = std::to_string(request.offset.value()); break;
+    case OffsetSpec::kEarliest:
+      offset = "earliest";
+      break;
+    case OffsetSpec::kLatest:
+      offset = "latest";
+      break;
+    case OffsetSpec::kExplicit:
+      offset = std::to_string(request.offset.value());
+      break;
   }
   const std::string path = "/api/v1/consume?topic=" + UrlEncode(request.topic) +
                            "&partition=" + std::to_string(request.partition.value()) +
                            "&offset=" + offset + "&count=" + std::to_string(request.max_count) +
                            "&max_bytes=" + std::to_string(request.max_bytes) +
                            "&timeout=" + std::to_string(request.timeout_ms) + "ms";
-  GAFKA_ASSIGN_OR_RETURN(
-      RawResponse raw, CallOk("GET", path, "", request.timeout_ms + options_.poll_margin_ms));
+  GAFKA_ASSIGN_OR_RETURN(RawResponse raw,
+                         CallOk("GET", path, "", request.timeout_ms + options_.poll_margin_ms));
   return ParseBody<FetchResponse>(raw, "fetch", ParseFetch);
 }
 
@@ -541,7 +560,8 @@ Result<std::string> Client::JoinGroup(const std::string& group, const std::strin
 }
 
 Result<std::string> Client::LeaveGroup(const std::string& group, const std::string& consumer) {
-  GAFKA_ASSIGN_OR_RETURN(RawResponse raw, CallOk("POST", MemberPath(group, consumer, "leave"), "{}"));
+  GAFKA_ASSIGN_OR_RETURN(RawResponse raw,
+                         CallOk("POST", MemberPath(group, consumer, "leave"), "{}"));
   return std::move(raw.body);
 }
 
@@ -566,15 +586,16 @@ Result<std::string> Client::FetchOffsets(const std::string& group) {
 
 Result<std::string> Client::GroupPoll(const GroupPollRequest& request) {
   const std::string path =
-      "/api/v1/consume?topic=" + UrlEncode(request.topic) + "&group_id=" +
-      UrlEncode(request.group_id) + "&consumer_id=" + UrlEncode(request.consumer_id) +
+      "/api/v1/consume?topic=" + UrlEncode(request.topic) +
+      "&group_id=" + UrlEncode(request.group_id) +
+      "&consumer_id=" + UrlEncode(request.consumer_id) +
       "&count=" + std::to_string(request.max_count) +
       "&max_bytes=" + std::to_string(request.max_bytes) +
       "&timeout=" + std::to_string(request.timeout_ms) + "ms" + "&auto_offset_reset=" +
       (request.auto_offset_reset == OffsetSpec::kEarliest ? "earliest" : "latest") +
       "&auto_commit=" + (request.auto_commit ? "true" : "false");
-  GAFKA_ASSIGN_OR_RETURN(
-      RawResponse raw, CallOk("GET", path, "", request.timeout_ms + options_.poll_margin_ms));
+  GAFKA_ASSIGN_OR_RETURN(RawResponse raw,
+                         CallOk("GET", path, "", request.timeout_ms + options_.poll_margin_ms));
   return std::move(raw.body);
 }
 

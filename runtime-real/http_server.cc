@@ -1,5 +1,6 @@
 #include "runtime-real/http_server.h"
 
+#include <httplib.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -11,8 +12,6 @@
 #include <mutex>
 #include <utility>
 #include <variant>
-
-#include <httplib.h>
 
 #include "core/protocol/errors.h"
 
@@ -54,7 +53,8 @@ struct Completion {
 Millis AnswerDeadlineMs(const ApiRequest& request, const HttpServerConfig& config) {
   Millis poll_timeout_ms = -1;
   if (const auto* fetch = std::get_if<FetchRequest>(&request)) poll_timeout_ms = fetch->timeout_ms;
-  if (const auto* poll = std::get_if<GroupPollRequest>(&request)) poll_timeout_ms = poll->timeout_ms;
+  if (const auto* poll = std::get_if<GroupPollRequest>(&request))
+    poll_timeout_ms = poll->timeout_ms;
   if (poll_timeout_ms < 0) return config.answer_deadline_ms;
   return std::max<Millis>(0, poll_timeout_ms + config.poll_margin_ms);
 }
@@ -83,11 +83,16 @@ void WriteError(int error_code, std::string message, httplib::Response& out) {
 // unparsable request line) get the JSON envelope too.
 int ErrorCodeForHttplibStatus(int status) {
   switch (status) {
-    case 413: return api_errors::kRequestTooLarge;
-    case 404: return api_errors::kNotFound;
-    case 405: return api_errors::kMethodNotAllowed;
-    case 400: return api_errors::kInvalidArgument;
-    default: return status * 100;
+    case 413:
+      return api_errors::kRequestTooLarge;
+    case 404:
+      return api_errors::kNotFound;
+    case 405:
+      return api_errors::kMethodNotAllowed;
+    case 400:
+      return api_errors::kInvalidArgument;
+    default:
+      return status * 100;
   }
 }
 
@@ -134,9 +139,7 @@ class HttpServer::Impl {
     server_.stop();
   }
 
-  Stats stats() const {
-    return Stats{requests_.load(), rejected_busy_.load(), timed_out_.load()};
-  }
+  Stats stats() const { return Stats{requests_.load(), rejected_busy_.load(), timed_out_.load()}; }
 
  private:
   void Configure() {
@@ -257,8 +260,8 @@ class HttpServer::Impl {
     if (!done) {
       lock.unlock();
       timed_out_.fetch_add(1);
-      WriteError(api_errors::kTimeout, "the broker did not answer within " +
-                                           std::to_string(deadline_ms) + " ms", out);
+      WriteError(api_errors::kTimeout,
+                 "the broker did not answer within " + std::to_string(deadline_ms) + " ms", out);
       return;
     }
     ApiResponse response = std::move(completion->response);

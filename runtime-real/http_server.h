@@ -31,18 +31,18 @@ namespace gafka {
 
 struct HttpServerConfig {
   std::string host = "127.0.0.1";
-  int port = 9001;                               // 0: any free port (see port())
-  size_t threads = 64;                           // long polls hold a thread each
-  int listen_backlog = 1024;                     // httplib itself listens with 5
-  size_t max_payload_bytes = 0;                  // httplib's body cap (413); 0: limits' + 1 MiB
-  size_t max_pending_requests = 4096;            // posted to the loop, not yet answered
+  int port = 9001;                     // 0: any free port (see port())
+  size_t threads = 64;                 // long polls hold a thread each
+  int listen_backlog = 1024;           // httplib itself listens with 5
+  size_t max_payload_bytes = 0;        // httplib's body cap (413); 0: limits' + 1 MiB
+  size_t max_pending_requests = 4096;  // posted to the loop, not yet answered
   // Deadlines of the wait for the broker's answer (504 past them): a long
   // poll waits its own timeout + poll_margin_ms (a test may make it negative
   // to provoke a 504); any other request waits answer_deadline_ms.
   Millis answer_deadline_ms = 15'000;
   Millis poll_margin_ms = 15'000;
-  int keep_alive_timeout_s = 5;                  // idle keep-alive connections
-  size_t keep_alive_max_requests = 100'000;      // per connection
+  int keep_alive_timeout_s = 5;              // idle keep-alive connections
+  size_t keep_alive_max_requests = 100'000;  // per connection
   ApiLimits limits;
 };
 
@@ -71,8 +71,8 @@ class HttpServer {
 
   struct Stats {
     uint64_t requests = 0;
-    uint64_t rejected_busy = 0;   // 503: queue full
-    uint64_t timed_out = 0;       // 504: deadline passed
+    uint64_t rejected_busy = 0;  // 503: queue full
+    uint64_t timed_out = 0;      // 504: deadline passed
   };
   Stats stats() const;
 

@@ -97,8 +97,7 @@ Oracle::PartitionHistory& Oracle::History(const std::string& topic, PartitionId 
 // stable, so the pointer stays valid.
 const Oracle::PartitionHistory* Oracle::FindHistory(const std::string& topic,
                                                     PartitionId partition) const {
-  if (cached_ != nullptr && cached_key_.second == partition.value() &&
-      cached_key_.first == topic) {
+  if (cached_ != nullptr && cached_key_.second == partition.value() && cached_key_.first == topic) {
     return cached_;
   }
   auto it = partitions_.find({topic, partition.value()});

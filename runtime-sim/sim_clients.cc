@@ -292,10 +292,9 @@ void SimProducer::OnOk(Batch batch, const HttpResponse& response, bool late) {
     }
     // Routing (SPEC §1): an explicit partition wins; a key goes where
     // Kafka's partitioner sends it.
-    const PartitionId expected =
-        message.partition ? *message.partition
-        : message.key     ? PartitionForKey(*message.key, config_.partitions)
-                          : result.partition;
+    const PartitionId expected = message.partition ? *message.partition
+                                 : message.key ? PartitionForKey(*message.key, config_.partitions)
+                                               : result.partition;
     if (result.partition != expected) {
       ctx_.oracle.Fail(0, "routing",
                        "a message for partition " + std::to_string(expected.value()) +

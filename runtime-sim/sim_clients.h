@@ -115,7 +115,7 @@ class SimProducer {
   SimRpc rpc_;
   std::unique_ptr<ProduceBatcher> batcher_;
   std::string text_pool_, binary_pool_;  // payloads are slices of these
-  std::deque<Batch> queue_;  // ready to send (retries first)
+  std::deque<Batch> queue_;              // ready to send (retries first)
   int32_t in_flight_ = 0;
   int32_t waiting_retry_ = 0;  // batches sleeping through a backoff
   bool generating_ = false;

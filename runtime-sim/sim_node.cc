@@ -30,7 +30,7 @@ SimNode::~SimNode() {
   clock_.CancelAll();
   broker_.reset();
   clock_.CancelAll();
-  endpoint_.OnReceive([](NodeId, Bytes) {});
+  endpoint_.OnReceive([](NodeId, const Bytes&) {});
 }
 
 Status SimNode::Start() {
@@ -133,7 +133,7 @@ void SimNode::Handle(NodeId from, const Bytes& packet) {
   }
   const uint64_t incarnation = clock_.incarnation();
   broker_->Execute(std::move(std::get<ApiRequest>(decoded)),
-                   [this, from, request_id, incarnation](ApiResponse response) {
+                   [this, from, request_id, incarnation](const ApiResponse& response) {
                      // A broker being destroyed may complete its waiters: a
                      // dead process sends nothing.
                      if (!up() || clock_.incarnation() != incarnation) return;

@@ -8,12 +8,13 @@ namespace gafka::sim {
 
 SimRpc::SimRpc(SimClock& clock, SimNetwork& network, NodeId self)
     : clock_(clock), network_(network), self_(self) {
-  network_.Endpoint(self_).OnReceive([this](NodeId from, Bytes packet) { OnPacket(from, packet); });
+  network_.Endpoint(self_).OnReceive(
+      [this](NodeId from, const Bytes& packet) { OnPacket(from, packet); });
 }
 
 SimRpc::~SimRpc() {
   Stop();
-  network_.Endpoint(self_).OnReceive([](NodeId, Bytes) {});
+  network_.Endpoint(self_).OnReceive([](NodeId, const Bytes&) {});
 }
 
 uint64_t SimRpc::Call(NodeId to, const HttpRequest& request, Millis timeout_ms, Callback callback) {

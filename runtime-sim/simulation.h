@@ -62,7 +62,7 @@ struct RunResult {
 
 class Simulation {
  public:
-  Simulation(SimOptions options, RunSettings settings = {});
+  explicit Simulation(SimOptions options, RunSettings settings = {});
   ~Simulation();
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;

@@ -1,14 +1,13 @@
 // End-to-end tests of the HTTP API against a real gafka-broker process on
 // 127.0.0.1: every endpoint, bad inputs and long polls.
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <chrono>
 #include <future>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
-
-#include <httplib.h>
-#include <nlohmann/json.hpp>
 
 #include "runtime-real/client.h"
 #include "tests/util/broker_process.h"
@@ -41,7 +40,8 @@ class ApiTest : public ::testing::Test {
     ASSERT_TRUE(created.ok()) << created.status().ToString();
   }
 
-  RawResponse Raw(const std::string& method, const std::string& path, const std::string& body = "") {
+  RawResponse Raw(const std::string& method, const std::string& path,
+                  const std::string& body = "") {
     auto raw = client_->Call(method, path, body);
     EXPECT_TRUE(raw.ok()) << raw.status().ToString();
     return raw.ok() ? std::move(raw).value() : RawResponse{};
@@ -147,8 +147,8 @@ TEST_F(ApiTest, TopicLifecycleCreateListDescribeOffsetsDelete) {
 TEST_F(ApiTest, ProduceSingleAndBatchThenFetchReturnsEverythingIdentical) {
   CreateTopic("events", 2);
   // The SPEC's original call.
-  RawResponse single = Raw("POST", "/api/v1/produce",
-                           R"({"topic":"events","key":"user123","value":"Hello World"})");
+  RawResponse single =
+      Raw("POST", "/api/v1/produce", R"({"topic":"events","key":"user123","value":"Hello World"})");
   ASSERT_EQ(single.status, 200) << single.body;
   Json s = Json::parse(single.body);
   const int key_partition = s.at("partition").get<int>();
@@ -160,7 +160,7 @@ TEST_F(ApiTest, ProduceSingleAndBatchThenFetchReturnsEverythingIdentical) {
   batch[0].key = "user123";  // same key: same partition, next offset
   batch[0].value = "second";
   batch[0].headers = {{"trace", "abc"}, {"origin", "e2e"}};
-  batch[1].value = binary;   // not UTF-8: travels as base64
+  batch[1].value = binary;  // not UTF-8: travels as base64
   batch[1].partition = PartitionId(key_partition);
   batch[2].value = "";
   batch[2].partition = PartitionId(key_partition);
@@ -198,8 +198,9 @@ TEST_F(ApiTest, ProduceSingleAndBatchThenFetchReturnsEverythingIdentical) {
   }
 
   // count limits a read; offset=latest reads nothing and reports the end.
-  RawResponse two = Raw("GET", "/api/v1/consume?topic=events&partition=" +
-                                   std::to_string(key_partition) + "&offset=1&count=2");
+  RawResponse two =
+      Raw("GET", "/api/v1/consume?topic=events&partition=" + std::to_string(key_partition) +
+                     "&offset=1&count=2");
   ASSERT_EQ(two.status, 200);
   Json t = Json::parse(two.body);
   EXPECT_EQ(t.at("records").size(), 2u);
@@ -414,8 +415,9 @@ TEST_F(ApiTest, ManyConcurrentClientsAreServed) {
   EXPECT_EQ(total, kThreads * kEach);
   auto d = client_->DescribeTopic("t");
   ASSERT_TRUE(d.ok());
-  EXPECT_EQ(d->partition_info[0].high_watermark.value() + d->partition_info[1].high_watermark.value(),
-            kThreads * kEach);
+  EXPECT_EQ(
+      d->partition_info[0].high_watermark.value() + d->partition_info[1].high_watermark.value(),
+      kThreads * kEach);
 }
 
 }  // namespace

@@ -4,11 +4,10 @@
 
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "runtime-real/client.h"
 #include "tests/util/broker_process.h"
@@ -47,18 +46,17 @@ class CliTest : public ::testing::Test {
 };
 
 TEST_F(CliTest, SpecQuickStartCreateProduceConsume) {
-  ProcessResult created =
-      Tool("admin", {"create-topic", "--name=test-topic", "--partitions=2"});
+  ProcessResult created = Tool("admin", {"create-topic", "--name=test-topic", "--partitions=2"});
   ASSERT_EQ(created.exit_code, 0) << created.err;
   EXPECT_NE(created.out.find("created topic test-topic"), std::string::npos) << created.out;
 
-  ProcessResult produced = Tool("producer", {"--topic=test-topic", "--message=Hello World",
-                                             "--key=user123"});
+  ProcessResult produced =
+      Tool("producer", {"--topic=test-topic", "--message=Hello World", "--key=user123"});
   ASSERT_EQ(produced.exit_code, 0) << produced.err;
   EXPECT_NE(produced.err.find("1 message acked"), std::string::npos) << produced.err;
 
-  ProcessResult consumed = Tool("consumer", {"--topic=test-topic", "--from-beginning",
-                                             "--exit-at-end", "--format=json"});
+  ProcessResult consumed = Tool(
+      "consumer", {"--topic=test-topic", "--from-beginning", "--exit-at-end", "--format=json"});
   ASSERT_EQ(consumed.exit_code, 0) << consumed.err;
   auto lines = Lines(consumed.out);
   ASSERT_EQ(lines.size(), 1u) << consumed.out;
@@ -70,9 +68,9 @@ TEST_F(CliTest, SpecQuickStartCreateProduceConsume) {
   EXPECT_TRUE(record["timestamp"].is_number_integer());
   EXPECT_TRUE(record["headers"].is_object());
 
-  ProcessResult value_only = Tool("consumer", {"--topic=test-topic",
-                                               "--partition=" + record["partition"].dump(),
-                                               "--offset=0", "--exit-at-end"});
+  ProcessResult value_only =
+      Tool("consumer", {"--topic=test-topic", "--partition=" + record["partition"].dump(),
+                        "--offset=0", "--exit-at-end"});
   ASSERT_EQ(value_only.exit_code, 0) << value_only.err;
   EXPECT_EQ(value_only.out, "Hello World\n");
 }
@@ -80,8 +78,8 @@ TEST_F(CliTest, SpecQuickStartCreateProduceConsume) {
 TEST_F(CliTest, FlagsWorkWithSpaceSeparatedValuesToo) {
   ProcessResult created = Tool("admin", {"create-topic", "--name", "spaced", "--partitions", "3"});
   ASSERT_EQ(created.exit_code, 0) << created.err;
-  ProcessResult produced = Tool("producer", {"--topic", "spaced", "--message", "v", "--partition", "2",
-                                             "--acks", "all"});
+  ProcessResult produced = Tool(
+      "producer", {"--topic", "spaced", "--message", "v", "--partition", "2", "--acks", "all"});
   ASSERT_EQ(produced.exit_code, 0) << produced.err;
   ProcessResult described = Tool("admin", {"describe-topic", "--name", "spaced"});
   ASSERT_EQ(described.exit_code, 0) << described.err;
@@ -90,8 +88,8 @@ TEST_F(CliTest, FlagsWorkWithSpaceSeparatedValuesToo) {
   std::istringstream header(lines[1]);
   std::vector<std::string> columns;
   for (std::string c; header >> c;) columns.push_back(c);
-  EXPECT_EQ(columns, (std::vector<std::string>{"PARTITION", "EARLIEST", "LATEST",
-                                               "HIGH-WATERMARK", "SIZE", "STATUS"}));
+  EXPECT_EQ(columns, (std::vector<std::string>{"PARTITION", "EARLIEST", "LATEST", "HIGH-WATERMARK",
+                                               "SIZE", "STATUS"}));
   std::istringstream row(lines[4]);  // partition 2
   std::string partition, earliest, latest, hw, size, status;
   row >> partition >> earliest >> latest >> hw >> size >> status;
@@ -103,7 +101,8 @@ TEST_F(CliTest, FlagsWorkWithSpaceSeparatedValuesToo) {
 
 TEST_F(CliTest, AdminListDescribeDeleteWithAndWithoutJson) {
   ASSERT_EQ(Tool("admin", {"create-topic", "--name=a", "--partitions=1", "--retention-ms=60000"})
-                .exit_code, 0);
+                .exit_code,
+            0);
   ASSERT_EQ(Tool("admin", {"create-topic", "--name=b", "--partitions=4"}).exit_code, 0);
 
   ProcessResult list = Tool("admin", {"list-topics"});
@@ -143,9 +142,11 @@ TEST_F(CliTest, ProducerBatchesStdinLinesAndConsumerReadsThemInOrder) {
   ASSERT_EQ(Tool("admin", {"create-topic", "--name=lines", "--partitions=3"}).exit_code, 0);
   std::string input;
   constexpr int kLines = 1000;
-  for (int i = 0; i < kLines; ++i) input += "key" + std::to_string(i % 7) + ":" + std::to_string(i) + "\n";
-  ProcessResult produced = Tool("producer", {"--topic=lines", "--key-separator=:",
-                                             "--batch-size=64", "--linger-ms=5"}, input);
+  for (int i = 0; i < kLines; ++i)
+    input += "key" + std::to_string(i % 7) + ":" + std::to_string(i) + "\n";
+  ProcessResult produced =
+      Tool("producer", {"--topic=lines", "--key-separator=:", "--batch-size=64", "--linger-ms=5"},
+           input);
   ASSERT_EQ(produced.exit_code, 0) << produced.err;
   EXPECT_NE(produced.err.find("1000 of 1000 messages acked"), std::string::npos) << produced.err;
 
@@ -234,9 +235,10 @@ TEST(BrokerCliTest, PortInUseIsReportedAndExitsNonZero) {
   auto first = BrokerProcess::Start();
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   testing::TempDir dir;
-  ProcessResult second = RunTool("broker", {"--port=" + std::to_string((*first)->port()),
-                                            "--data-dir=" + dir.path() + "/data"},
-                                 "", 20'000);
+  ProcessResult second =
+      RunTool("broker",
+              {"--port=" + std::to_string((*first)->port()), "--data-dir=" + dir.path() + "/data"},
+              "", 20'000);
   EXPECT_EQ(second.exit_code, 1) << second.out << second.err;
   EXPECT_NE(second.err.find("cannot bind"), std::string::npos) << second.err;
 }

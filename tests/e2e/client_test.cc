@@ -1,12 +1,12 @@
 // The C++ client (runtime-real/client) against a real broker: error details,
 // address parsing, and following a leader hint.
+#include "runtime-real/client.h"
+
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <thread>
 
-#include <httplib.h>
-
-#include "runtime-real/client.h"
 #include "tests/util/broker_process.h"
 
 namespace gafka {

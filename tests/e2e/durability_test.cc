@@ -48,9 +48,9 @@ class Load {
   // Waits (bounded) until `n` messages in total were acknowledged.
   bool WaitForAcked(size_t n, Millis timeout_ms) {
     std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
-                        [&] { return acked_.size() >= n || writers_done_ == threads_.size(); }) &&
-           acked_.size() >= n;
+    return cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
+      return acked_.size() >= n || writers_done_ == threads_.size();
+    }) && acked_.size() >= n;
   }
   void Stop() {
     stop_.store(true);
@@ -73,7 +73,8 @@ class Load {
       const size_t n = writer % 4 == 3 ? 5 : 1;
       std::vector<ProduceMessage> batch(n);
       for (size_t i = 0; i < n; ++i) {
-        batch[i].key = "w" + std::to_string(writer) + "-" + std::to_string(seq) + "-" + std::to_string(i);
+        batch[i].key =
+            "w" + std::to_string(writer) + "-" + std::to_string(seq) + "-" + std::to_string(i);
         batch[i].value.resize(rng.Uniform(1501));
         for (char& c : batch[i].value) c = static_cast<char>(rng.Next());
       }
@@ -124,8 +125,8 @@ std::map<std::pair<int32_t, int64_t>, Record> ReadAll(Client& client, const std:
       auto fetched = client.Fetch(fetch);
       EXPECT_TRUE(fetched.ok()) << fetched.status().ToString();
       if (!fetched.ok()) break;
-      Offset expect = fetch.offset_spec == OffsetSpec::kEarliest ? fetched->log_start_offset
-                                                                  : fetch.offset;
+      Offset expect =
+          fetch.offset_spec == OffsetSpec::kEarliest ? fetched->log_start_offset : fetch.offset;
       for (const ConsumedRecord& r : fetched->records) {
         EXPECT_EQ(r.record.offset, expect) << "offsets are dense";
         ++expect;
@@ -157,7 +158,8 @@ void ExpectAllAckedPresentInOrder(const std::vector<Acked>& acked,
   EXPECT_EQ(missing, 0u) << "of " << acked.size() << " acknowledged messages";
   // Order: one writer's messages to one partition got increasing offsets in
   // the order they were sent.
-  std::map<std::pair<int, int32_t>, std::pair<uint64_t, int64_t>> last;  // (writer, p) -> (seq, off)
+  std::map<std::pair<int, int32_t>, std::pair<uint64_t, int64_t>>
+      last;  // (writer, p) -> (seq, off)
   for (const Acked& a : acked) {
     auto key = std::make_pair(a.writer, a.partition.value());
     auto it = last.find(key);
@@ -306,7 +308,8 @@ TEST_F(DurabilityTest, SigtermDrainsCleanlyWithExitZeroAndNoAcknowledgedLoss) {
     ASSERT_TRUE(load.WaitForAcked(300, 30'000));
     auto started = SteadyClock::now();
     auto code = broker_->Terminate(20'000);
-    terminate_ms = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started).count();
+    terminate_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started).count();
     ASSERT_TRUE(code.ok()) << code.status().ToString();
     EXPECT_EQ(*code, 0) << broker_->Output();
     load.Stop();

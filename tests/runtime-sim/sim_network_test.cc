@@ -218,7 +218,7 @@ TEST(SimNetwork, SameSeedSameTraceDifferentSeedDifferentTrace) {
     SimClock clock;
     Trace trace;
     SimNetwork network(clock, trace, seed, PathOptions{1, 10, 0.1, 0.1, 4096});
-    network.Endpoint(kB).OnReceive([](NodeId, Bytes) {});
+    network.Endpoint(kB).OnReceive([](NodeId, const Bytes&) {});
     for (int i = 0; i < 100; ++i) {
       network.Send(kA, kB, EncodeEnvelope(Envelope{MessageKind::kFetchRequest, 0, "x"}));
     }

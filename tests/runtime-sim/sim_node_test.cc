@@ -23,7 +23,7 @@ TEST(NodeClock, CancelAllCancelsEveryTimer) {
   SimClock clock;
   NodeClock node(clock);
   int fired = 0;
-  for (int i = 0; i < 10; ++i) node.After(i * 10, [&] { ++fired; });
+  for (int i = 0; i < 10; ++i) node.After(Millis{i} * 10, [&] { ++fired; });
   EXPECT_EQ(node.pending(), 10u);
   clock.RunUntil(25);
   EXPECT_EQ(fired, 3);
@@ -87,7 +87,7 @@ TEST(NodeDisk, SyncCompletionAfterACrashIsDropped) {
   ASSERT_TRUE(file.ok());
   ASSERT_TRUE((*file)->Append("abc").ok());
   bool called = false;
-  (*file)->Sync([&](Status) { called = true; });
+  (*file)->Sync([&](const Status&) { called = true; });
   node_clock.CancelAll();  // the node dies before the sync completes
   file.value().reset();
   clock.RunAll();
@@ -108,7 +108,7 @@ TEST(NodeDisk, LyingSyncReportsSuccessButACrashLosesTheData) {
   ASSERT_TRUE(node_disk.SyncDir("").ok());  // the file itself survives
   ASSERT_TRUE((*file)->Append("acked").ok());
   std::optional<Status> result;
-  (*file)->Sync([&](Status s) { result = s; });
+  (*file)->Sync([&](const Status& s) { result = s; });
   clock.RunAll();
   ASSERT_TRUE(result.has_value());
   EXPECT_TRUE(result->ok());

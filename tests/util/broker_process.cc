@@ -1,6 +1,7 @@
 #include "tests/util/broker_process.h"
 
 #include <fcntl.h>
+#include <httplib.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -14,8 +15,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-
-#include <httplib.h>
 
 namespace gafka::testing {
 namespace {
@@ -91,7 +90,9 @@ bool HealthOk(int port, Millis timeout_ms) {
 
 }  // namespace
 
-std::string ToolPath(const std::string& name) { return std::string(GAFKA_BIN_DIR) + "/gafka-" + name; }
+std::string ToolPath(const std::string& name) {
+  return std::string(GAFKA_BIN_DIR) + "/gafka-" + name;
+}
 
 TempDir::TempDir() {
   const char* base = std::getenv("TMPDIR");
@@ -259,10 +260,8 @@ Status BrokerProcess::Launch(int port) {
 }
 
 void BrokerProcess::Spawn(int port) {
-  std::vector<std::string> argv{ToolPath("broker"),
-                                "--id=" + std::to_string(options_.id),
-                                "--host=127.0.0.1",
-                                "--port=" + std::to_string(port),
+  std::vector<std::string> argv{ToolPath("broker"), "--id=" + std::to_string(options_.id),
+                                "--host=127.0.0.1", "--port=" + std::to_string(port),
                                 "--data-dir=" + data_dir_};
   argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
   std::vector<char*> argv_ptrs = ArgvPointers(argv);
@@ -345,7 +344,8 @@ Status BrokerProcess::WaitForHealth(SteadyTime deadline) {
 
 Result<int> BrokerProcess::WaitExit(Millis timeout_ms) {
   int code = WaitPid(pid_, pidfd_, timeout_ms);
-  if (code < 0) return Timeout("gafka-broker did not exit within " + std::to_string(timeout_ms) + " ms");
+  if (code < 0)
+    return Timeout("gafka-broker did not exit within " + std::to_string(timeout_ms) + " ms");
   pid_ = -1;
   if (pidfd_ >= 0) ::close(pidfd_);
   pidfd_ = -1;

@@ -63,10 +63,10 @@ ProcessResult RunTool(const std::string& tool, const std::vector<std::string>& a
 
 struct BrokerOptions {
   int id = 1;
-  std::string data_dir;                // empty: a fresh TempDir owned by the BrokerProcess
-  std::vector<std::string> extra_args; // appended to the command line
+  std::string data_dir;                 // empty: a fresh TempDir owned by the BrokerProcess
+  std::vector<std::string> extra_args;  // appended to the command line
   Millis ready_timeout_ms = 20'000;
-  bool echo_output = false;            // also copy the broker's output to our stderr
+  bool echo_output = false;  // also copy the broker's output to our stderr
 };
 
 class BrokerProcess {
@@ -114,8 +114,8 @@ class BrokerProcess {
   std::thread drain_;
   mutable std::mutex mu_;
   std::condition_variable output_cv_;
-  std::string output_;      // guarded by mu_
-  bool output_eof_ = false; // guarded by mu_
+  std::string output_;       // guarded by mu_
+  bool output_eof_ = false;  // guarded by mu_
 };
 
 }  // namespace gafka::testing

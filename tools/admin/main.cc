@@ -11,12 +11,11 @@
 // Every command takes --broker (default localhost:9001) and --json (print the
 // broker's JSON answer instead of a table). Exit code 0 on success, 1 when the
 // broker refused (the error is printed to stderr), 2 on bad usage.
+#include <CLI/CLI.hpp>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
 #include "runtime-real/client.h"
 
@@ -49,9 +48,8 @@ int PrintRaw(Client& client, const std::string& method, const std::string& path,
 }
 
 std::string CreateBody(const AdminFlags& f) {
-  nlohmann::json body = {{"name", f.name},
-                         {"partitions", f.partitions},
-                         {"replication_factor", f.replication_factor}};
+  nlohmann::json body = {
+      {"name", f.name}, {"partitions", f.partitions}, {"replication_factor", f.replication_factor}};
   nlohmann::json configs = nlohmann::json::object();
   if (f.retention_ms) configs["retention.ms"] = *f.retention_ms;
   if (f.retention_bytes) configs["retention.bytes"] = *f.retention_bytes;
@@ -73,9 +71,8 @@ int CreateTopic(Client& client, const AdminFlags& f) {
   if (f.max_message_bytes) request.config.max_message_bytes = *f.max_message_bytes;
   auto topic = client.CreateTopic(request);
   if (!topic.ok()) return Fail(topic.status());
-  std::printf("created topic %s with %d partition%s (replication factor %d)\n",
-              topic->name.c_str(), topic->partitions, topic->partitions == 1 ? "" : "s",
-              topic->replication_factor);
+  std::printf("created topic %s with %d partition%s (replication factor %d)\n", topic->name.c_str(),
+              topic->partitions, topic->partitions == 1 ? "" : "s", topic->replication_factor);
   return 0;
 }
 
@@ -94,13 +91,14 @@ int DescribeTopic(Client& client, const AdminFlags& f) {
   if (f.json) return PrintRaw(client, "GET", "/api/v1/topics/" + UrlEncode(f.name));
   auto topic = client.DescribeTopic(f.name);
   if (!topic.ok()) return Fail(topic.status());
-  std::printf("topic %s: %d partition%s, replication factor %d, retention.ms %lld, "
-              "retention.bytes %lld, segment.bytes %lld, max.message.bytes %lld\n",
-              topic->name.c_str(), topic->partitions, topic->partitions == 1 ? "" : "s",
-              topic->replication_factor, static_cast<long long>(topic->config.retention_ms),
-              static_cast<long long>(topic->config.retention_bytes),
-              static_cast<long long>(topic->config.segment_bytes),
-              static_cast<long long>(topic->config.max_message_bytes));
+  std::printf(
+      "topic %s: %d partition%s, replication factor %d, retention.ms %lld, "
+      "retention.bytes %lld, segment.bytes %lld, max.message.bytes %lld\n",
+      topic->name.c_str(), topic->partitions, topic->partitions == 1 ? "" : "s",
+      topic->replication_factor, static_cast<long long>(topic->config.retention_ms),
+      static_cast<long long>(topic->config.retention_bytes),
+      static_cast<long long>(topic->config.segment_bytes),
+      static_cast<long long>(topic->config.max_message_bytes));
   std::printf("%-10s %15s %15s %15s %15s  %s\n", "PARTITION", "EARLIEST", "LATEST",
               "HIGH-WATERMARK", "SIZE", "STATUS");
   for (const PartitionInfo& p : topic->partition_info) {
@@ -142,7 +140,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   create->add_option("--replication-factor", f.replication_factor, "replication factor")
       ->capture_default_str();
-  create->add_option("--retention-ms", f.retention_ms, "delete segments older than this (-1: never)");
+  create->add_option("--retention-ms", f.retention_ms,
+                     "delete segments older than this (-1: never)");
   create->add_option("--retention-bytes", f.retention_bytes, "per-partition size cap (-1: none)");
   create->add_option("--segment-bytes", f.segment_bytes, "segment file size");
   create->add_option("--max-message-bytes", f.max_message_bytes, "largest value");

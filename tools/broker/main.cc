@@ -8,19 +8,18 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <future>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
 #include "core/broker/broker.h"
 #include "runtime-real/http_server.h"
@@ -166,8 +165,8 @@ class BrokerService {
       Finish();
       return 1;
     }
-    std::printf("gafka-broker %d listening on %s:%d, data in %s\n", flags_.id,
-                flags_.host.c_str(), server_->port(), flags_.data_dir.c_str());
+    std::printf("gafka-broker %d listening on %s:%d, data in %s\n", flags_.id, flags_.host.c_str(),
+                server_->port(), flags_.data_dir.c_str());
     std::fflush(stdout);
     std::thread watcher([this] { WatchSignals(); });
     Status served = server_->Run();  // returns once stopped and every worker is done
@@ -175,9 +174,9 @@ class BrokerService {
     Finish();
     pthread_kill(watcher.native_handle(), SIGUSR1);
     watcher.join();
-    env_->logger().Log(LogLevel::kInfo, "broker stopped: " +
-                                            std::to_string(server_->stats().requests) +
-                                            " requests served");
+    env_->logger().Log(
+        LogLevel::kInfo,
+        "broker stopped: " + std::to_string(server_->stats().requests) + " requests served");
     return served.ok() ? 0 : 1;
   }
 
@@ -190,9 +189,10 @@ class BrokerService {
     options.log.file_path = flags_.log_file;
     GAFKA_ASSIGN_OR_RETURN(env_, real::RealEnv::Create(options));
     if (flags_.role == "follower") {
-      env_->logger().Log(LogLevel::kWarn,
-                         "role follower (leader " + (flags_.leader.empty() ? "unset" : flags_.leader) +
-                             "): replication is not implemented yet; serving as a standalone broker");
+      env_->logger().Log(
+          LogLevel::kWarn,
+          "role follower (leader " + (flags_.leader.empty() ? "unset" : flags_.leader) +
+              "): replication is not implemented yet; serving as a standalone broker");
     }
     env_->loop().RunInThread();
     const BrokerConfig config = MakeBrokerConfig(flags_);
@@ -201,8 +201,8 @@ class BrokerService {
     env_->loop().PostUnbounded([&] { opened.set_value(Broker::Open(env_->env(), config)); });
     Result<std::unique_ptr<Broker>> broker = opened.get_future().get();
     if (!broker.ok()) {
-      return Status(broker.status().code(), "cannot open the broker in " + flags_.data_dir +
-                                                ": " + broker.status().message());
+      return Status(broker.status().code(), "cannot open the broker in " + flags_.data_dir + ": " +
+                                                broker.status().message());
     }
     broker_ = std::move(broker).value();
     real::EventLoop& loop = env_->loop();
@@ -216,9 +216,7 @@ class BrokerService {
   void BeginShutdown() {
     if (shutdown_started_.exchange(true)) return;
     if (server_ != nullptr) server_->Stop();
-    env_->loop().PostUnbounded([this] {
-      broker_->Shutdown([this] { shut_down_.set_value(); });
-    });
+    env_->loop().PostUnbounded([this] { broker_->Shutdown([this] { shut_down_.set_value(); }); });
   }
 
   // Drains the broker, stops the loop and destroys the core (no loop runs

@@ -14,6 +14,7 @@
 // timestamp, key, value, headers (binary data as base64 with "encoding").
 //
 // Group mode (--group) is accepted; consumer groups arrive in a later version.
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -22,8 +23,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "core/protocol/fetch_encoder.h"
 #include "core/protocol/json_writer.h"
@@ -42,7 +41,7 @@ struct ConsumerFlags {
   bool from_beginning = false;
   uint64_t max_messages = 0;  // 0: no limit
   bool exit_at_end = false;
-  std::string timeout;        // empty: follow forever
+  std::string timeout;  // empty: follow forever
   std::string format = "value";
   std::string separator = "\t";
   int32_t count = 500;
@@ -124,8 +123,9 @@ void ConsumePartition(Shared& shared, PartitionId partition) {
     Millis wait_ms = kMaxPollMs;
     if (f.exit_at_end) wait_ms = 0;
     if (shared.idle_ms) {
-      const auto idle = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            SteadyClock::now() - last_data).count();
+      const auto idle =
+          std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - last_data)
+              .count();
       if (idle >= *shared.idle_ms) return;
       wait_ms = std::min(wait_ms, *shared.idle_ms - idle);
     }
@@ -185,7 +185,8 @@ int Consume(const ConsumerFlags& f) {
     ConsumePartition(shared, partitions[0]);
   } else {
     std::vector<std::thread> pollers;
-    for (PartitionId p : partitions) pollers.emplace_back([&shared, p] { ConsumePartition(shared, p); });
+    for (PartitionId p : partitions)
+      pollers.emplace_back([&shared, p] { ConsumePartition(shared, p); });
     for (auto& t : pollers) t.join();
   }
   shared.printer.Flush();

@@ -13,6 +13,7 @@
 //
 // Threads: main reads stdin; an EventLoop runs the batcher (its Clock); a
 // sender thread performs the blocking HTTP calls, one batch at a time.
+#include <CLI/CLI.hpp>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
@@ -22,8 +23,6 @@
 #include <semaphore>
 #include <string>
 #include <thread>
-
-#include <CLI/CLI.hpp>
 
 #include "core/client/produce_batcher.h"
 #include "runtime-real/client.h"
@@ -72,7 +71,8 @@ int ProduceOne(const ProducerFlags& f) {
   Client client(f.broker, ClientOptions{.request_timeout_ms = f.timeout_ms});
   auto result = client.Produce(f.topic, MakeMessage(f, *f.message), {.acks = ParseAcks(f.acks)});
   if (!result.ok()) {
-    std::fprintf(stderr, "error: message not acknowledged: %s\n", result.status().message().c_str());
+    std::fprintf(stderr, "error: message not acknowledged: %s\n",
+                 result.status().message().c_str());
     std::fprintf(stderr, "0 of 1 messages acked\n");
     return 1;
   }

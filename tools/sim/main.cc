@@ -55,8 +55,9 @@ int Run(const std::string& program, const std::string& scenario_path, const std:
   std::printf("scenario %s: %s\n", scenario.name.c_str(), scenario.description.c_str());
   std::printf("seed %s (%llu)\n", seed_text.c_str(), static_cast<unsigned long long>(*seed));
   std::printf("replay: %s\n", tool::ReplayCommand(invocation).c_str());
-  flags.verbose = true;
-  std::fflush(stdout);  // a CHECK abort below still leaves the header
+  auto options = gafka::sim::DrawOptions(scenario, *seed);
+  if (options.ok()) std::printf("options: %s\n", options->drawn.dump().c_str());
+  std::fflush(stdout);  // a CHECK abort or a hang below still leaves the header
   const tool::SeedOutcome outcome = tool::RunSeed(scenario, *seed, invocation, flags);
   std::printf("%s", outcome.report.c_str());
   return outcome.passed ? 0 : 1;

@@ -144,6 +144,7 @@ int Sweep(const sim::Scenario& scenario, const SweepConfig& config) {
       ++next_spawn;
     }
     std::vector<pollfd> fds;
+    fds.reserve(running.size());
     for (const Child& c : running) fds.push_back(pollfd{c.fd, POLLIN, 0});
     poll(fds.data(), fds.size(), 1000);
     for (size_t i = running.size(); i-- > 0;) {
