@@ -105,11 +105,25 @@ bool ParseRecord(JsonCursor& c, const std::string& topic, PartitionId partition,
       if (!c.String(&record->value)) return false;
       has_value = true;
     } else if (key == "headers") {
-      if (!c.BeginObject()) return false;
-      RecordHeader header;
-      while (c.NextMember(&header.key)) {
-        if (!c.String(&header.value)) return false;
-        record->headers.push_back(header);
+      // An array of {"key","value"} in stored order (keys may repeat).
+      if (!c.BeginArray()) return false;
+      while (c.NextElement()) {
+        if (!c.BeginObject()) return false;
+        RecordHeader header;
+        bool has_key = false, has_header_value = false;
+        while (c.NextMember(&text)) {
+          if (text == "key") {
+            if (!c.String(&header.key)) return false;
+            has_key = true;
+          } else if (text == "value") {
+            if (!c.String(&header.value)) return false;
+            has_header_value = true;
+          } else if (!c.Skip()) {
+            return false;
+          }
+        }
+        if (!c.ok() || !has_key || !has_header_value) return false;
+        record->headers.push_back(std::move(header));
       }
       if (!c.ok()) return false;
     } else if (key == "encoding") {

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
-  nlohmann-json3-dev libcpp-httplib-dev libspdlog-dev libcli11-dev
+  nlohmann-json3-dev libsimdjson-dev libcpp-httplib-dev libspdlog-dev libcli11-dev
   gcovr wrk
 )
 

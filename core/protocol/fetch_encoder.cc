@@ -18,12 +18,16 @@ bool WriteTextFields(JsonWriter& writer, const Record& record) {
   writer.Key("value");
   if (!writer.StringIfUtf8(record.value)) return false;
   writer.Key("headers");
-  writer.BeginObject();
+  writer.BeginArray();
   for (const RecordHeader& header : record.headers) {
-    writer.Key(header.key);  // header keys are text by construction; repaired if not
+    writer.BeginObject();
+    writer.Key("key");
+    writer.String(header.key);  // header keys are text by construction; repaired if not
+    writer.Key("value");
     if (!writer.StringIfUtf8(header.value)) return false;
+    writer.EndObject();
   }
-  writer.EndObject();
+  writer.EndArray();
   return true;
 }
 
@@ -37,12 +41,16 @@ void WriteBase64Fields(JsonWriter& writer, const Record& record) {
   writer.Key("value");
   writer.Base64String(record.value);
   writer.Key("headers");
-  writer.BeginObject();
+  writer.BeginArray();
   for (const RecordHeader& header : record.headers) {
-    writer.Key(header.key);
+    writer.BeginObject();
+    writer.Key("key");
+    writer.String(header.key);
+    writer.Key("value");
     writer.Base64String(header.value);
+    writer.EndObject();
   }
-  writer.EndObject();
+  writer.EndArray();
   writer.Key("encoding");
   writer.String("base64");
 }
@@ -52,7 +60,7 @@ size_t EstimateSize(const FetchResponse& response) {
   for (const ConsumedRecord& consumed : response.records) {
     const Record& r = consumed.record;
     size += 96 + consumed.topic.size() + r.value.size() + (r.key ? r.key->size() : 0);
-    for (const RecordHeader& h : r.headers) size += 8 + h.key.size() + h.value.size();
+    for (const RecordHeader& h : r.headers) size += 24 + h.key.size() + h.value.size();
   }
   return size;
 }

@@ -2,6 +2,8 @@
 // carry 10,000 records). Text that is valid UTF-8 is written as JSON strings;
 // a record whose key, value or a header value is not valid UTF-8 is written
 // with "encoding":"base64" and all three base64-encoded (docs/api.md).
+// Headers are an array of {"key","value"} in stored order, so a key that
+// repeats (Kafka allows it) survives; a JSON object would collapse repeats.
 #pragma once
 
 #include <string>

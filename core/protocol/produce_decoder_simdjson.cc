@@ -1,6 +1,10 @@
 // The produce decoder on simdjson: same rules, fields and error messages as
 // the nlohmann version in produce_decoder.cc (a differential property test
 // holds them together), ~20x the parse speed (core/protocol/README.md).
+// Where the two parsers' models differ — a body simdjson will not parse
+// (invalid JSON, integers beyond 64 bits, deep nesting) or a double where an
+// integer is expected ("-0") — the nlohmann decoder answers: those inputs
+// are rare and never the hot path.
 // Compiled only when the build links simdjson and defines
 // GAFKA_WITH_SIMDJSON; only simdjson's error-code API is used (no throws).
 #ifdef GAFKA_WITH_SIMDJSON
@@ -46,17 +50,31 @@ const char* TypeName(element value) {
 }
 
 // FieldReader (json_reader.h) for a simdjson object: first error wins,
-// null counts as absent.
+// null counts as absent, and a repeated member name means its last
+// occurrence (as in the nlohmann tree).
 class SimdReader {
  public:
   SimdReader(object object, std::string prefix) : object_(object), prefix_(std::move(prefix)) {}
 
   bool Find(std::string_view name, element* out) const {
-    element value;
-    if (object_.at_key(name).get(value) != simdjson::SUCCESS || value.is_null()) return false;
-    *out = value;
-    return true;
+    bool found = false;
+    for (auto [key, value] : object_) {
+      if (key == name) {
+        *out = value;
+        found = true;
+      }
+    }
+    return found && !out->is_null();
   }
+  // Stops decoding: this input is one where the parsers' models differ, and
+  // the nlohmann decoder must answer. Used for numbers simdjson holds as
+  // doubles where an integer is expected ("-0" is an integer to nlohmann).
+  bool Defer() {
+    if (!ok()) return false;
+    deferred_ = true;
+    return Fail(api_errors::kMalformedJson, "deferred to the reference decoder");
+  }
+  bool deferred() const { return deferred_; }
   std::string FieldName(std::string_view name) const { return prefix_ + std::string(name); }
   bool ok() const { return !error_.has_value(); }
   bool Fail(int code, std::string message) {
@@ -71,6 +89,7 @@ class SimdReader {
     return Fail(api_errors::kMissingField, "missing required field " + FieldName(name));
   }
   bool Adopt(SimdReader& inner) {
+    if (ok() && inner.deferred_) deferred_ = true;
     ApiError error = inner.TakeError();
     return Fail(error.error_code, std::move(error.message));
   }
@@ -103,6 +122,7 @@ class SimdReader {
     if (!ok()) return false;
     element value;
     if (!Find(name, &value)) return true;
+    if (value.is_double()) return Defer();
     if (!value.is_int64() && !value.is_uint64()) return FailWrongType(name, "an integer", value);
     int64_t v = 0;
     if (value.get_int64().get(v) != simdjson::SUCCESS || v < min || v > max) {
@@ -116,6 +136,7 @@ class SimdReader {
   object object_;
   std::string prefix_;
   std::optional<ApiError> error_;
+  bool deferred_ = false;
 };
 
 struct MessageDefaults {
@@ -151,8 +172,17 @@ bool DecodeInPlace(SimdReader& reader, std::string_view field, std::string* text
 
 bool ReadHeaderObject(SimdReader& reader, object headers, bool base64,
                       std::vector<RecordHeader>* out) {
-  out->reserve(headers.size());
-  for (auto [key, value] : headers) {
+  // The nlohmann tree keeps one member per name (the last) sorted by name,
+  // and is checked in that order: do the same, so the same member fails first.
+  std::vector<std::pair<std::string_view, element>> members;
+  members.reserve(headers.size());
+  for (auto [key, value] : headers) members.emplace_back(key, value);
+  std::stable_sort(members.begin(), members.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  out->reserve(members.size());
+  for (size_t i = 0; i < members.size(); ++i) {
+    if (i + 1 < members.size() && members[i + 1].first == members[i].first) continue;
+    const auto& [key, value] = members[i];
     std::string_view text;
     if (value.get_string().get(text) != simdjson::SUCCESS) {
       return reader.FailWrongType("headers." + std::string(key), "a string", value);
@@ -161,9 +191,6 @@ bool ReadHeaderObject(SimdReader& reader, object headers, bool base64,
     if (base64 && !DecodeInPlace(reader, "headers." + header.key, &header.value)) return false;
     out->push_back(std::move(header));
   }
-  // The nlohmann tree keeps object members sorted by name; do the same.
-  std::stable_sort(out->begin(), out->end(),
-                   [](const RecordHeader& a, const RecordHeader& b) { return a.key < b.key; });
   return true;
 }
 
@@ -260,6 +287,7 @@ bool ReadAcks(SimdReader& reader, const HttpRequest& request, Acks* acks) {
   std::optional<Acks> from_body;
   element value;
   if (reader.Find("acks", &value)) {
+    if (value.is_double()) return reader.Defer();
     Acks parsed{};
     if (MaybeError error = ParseAcksText(AcksText(value), "acks", &parsed)) {
       return reader.Fail(error->error_code, std::move(error->message));
@@ -355,7 +383,9 @@ std::variant<ApiRequest, ApiError> DecodeProduceSimdjson(const HttpRequest& http
   simdjson::dom::parser parser;
   element body;
   if (parser.parse(http.body).get(body) != simdjson::SUCCESS) {
-    return MakeApiError(api_errors::kMalformedJson, "request body is not valid JSON");
+    // Invalid JSON, or JSON simdjson refuses and nlohmann reads (integers
+    // beyond 64 bits, deep nesting): rare, and the reference decides.
+    return DecodeProduceNlohmann(http, limits);
   }
   object root_object;
   if (body.get_object().get(root_object) != simdjson::SUCCESS) {
@@ -363,7 +393,9 @@ std::variant<ApiRequest, ApiError> DecodeProduceSimdjson(const HttpRequest& http
                         std::string("request body must be a JSON object, got ") + TypeName(body));
   }
   SimdReader root(root_object, "");
-  return DecodeBody(root, http, limits);
+  std::variant<ApiRequest, ApiError> decoded = DecodeBody(root, http, limits);
+  if (root.deferred()) return DecodeProduceNlohmann(http, limits);
+  return decoded;
 }
 
 }  // namespace gafka

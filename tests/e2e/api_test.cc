@@ -212,6 +212,41 @@ TEST_F(ApiTest, ProduceSingleAndBatchThenFetchReturnsEverythingIdentical) {
   EXPECT_EQ(latest->next_offset, Offset(4));
 }
 
+// Kafka allows a header key to repeat; the fetch answer lists headers as an
+// array of {key, value} in stored order so that none of them collapses.
+TEST_F(ApiTest, RepeatedHeaderKeysSurviveProduceAndFetchInOrder) {
+  CreateTopic("hdr", 1);
+  RawResponse produced = Raw("POST", "/api/v1/produce", R"({"topic":"hdr","value":"v",
+      "headers":[{"key":"trace","value":"b"},{"key":"trace","value":"a"},
+                 {"key":"id","value":"1"}]})");
+  ASSERT_EQ(produced.status, 200) << produced.body;
+  std::vector<ProduceMessage> batch(1);
+  batch[0].value = std::string("\xff", 1);  // not UTF-8: the record travels as base64
+  batch[0].headers = {{"k", "2"}, {"k", "1"}};
+  ASSERT_TRUE(client_->ProduceBatch("hdr", batch).ok());
+
+  RawResponse raw = Raw("GET", "/api/v1/consume?topic=hdr&partition=0&offset=0");
+  ASSERT_EQ(raw.status, 200) << raw.body;
+  Json records = Json::parse(raw.body).at("records");
+  ASSERT_EQ(records.size(), 2u) << raw.body;
+  EXPECT_EQ(records[0].at("headers"), Json::parse(R"([{"key":"trace","value":"b"},
+      {"key":"trace","value":"a"},{"key":"id","value":"1"}])"));
+  EXPECT_EQ(records[1].at("encoding"), "base64");
+  EXPECT_EQ(records[1].at("headers"),
+            Json::parse(R"([{"key":"k","value":"Mg=="},{"key":"k","value":"MQ=="}])"));
+
+  FetchRequest fetch;
+  fetch.topic = "hdr";
+  fetch.partition = PartitionId(0);
+  fetch.offset = Offset(0);
+  auto fetched = client_->Fetch(fetch);
+  ASSERT_TRUE(fetched.ok()) << fetched.status().ToString();
+  ASSERT_EQ(fetched->records.size(), 2u);
+  EXPECT_EQ(fetched->records[0].record.headers,
+            (std::vector<RecordHeader>{{"trace", "b"}, {"trace", "a"}, {"id", "1"}}));
+  EXPECT_EQ(fetched->records[1].record.headers, batch[0].headers);
+}
+
 TEST_F(ApiTest, AcksZeroAndAllAreAccepted) {
   CreateTopic("acks", 1);
   ProduceMessage m;

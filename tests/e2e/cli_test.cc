@@ -66,7 +66,7 @@ TEST_F(CliTest, SpecQuickStartCreateProduceConsume) {
   EXPECT_EQ(record["value"], "Hello World");
   EXPECT_EQ(record["offset"], 0);
   EXPECT_TRUE(record["timestamp"].is_number_integer());
-  EXPECT_TRUE(record["headers"].is_object());
+  EXPECT_EQ(record["headers"], Json::array());
 
   ProcessResult value_only =
       Tool("consumer", {"--topic=test-topic", "--partition=" + record["partition"].dump(),

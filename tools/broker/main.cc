@@ -39,6 +39,7 @@ struct BrokerFlags {
   std::string log_level = "info";
   std::string log_file;
   size_t http_threads = 64;
+  size_t io_threads = 4;
   size_t max_pending_requests = 4096;
   Millis answer_deadline_ms = 15'000;
   Millis poll_margin_ms = 15'000;
@@ -102,6 +103,10 @@ void AddFlags(CLI::App& app, BrokerFlags& f) {
   app.add_option("--log-file", f.log_file, "also append logs to this file");
   app.add_option("--http-threads", f.http_threads, "HTTP worker threads")
       ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  app.add_option("--io-threads", f.io_threads,
+                 "threads running fdatasync (partitions sync in parallel)")
+      ->check(CLI::Range(1, 256))
       ->capture_default_str();
   app.add_option("--max-pending-requests", f.max_pending_requests,
                  "requests waiting for the broker before new ones get 503")
@@ -184,6 +189,7 @@ class BrokerService {
   Status Start() {
     real::RealEnvOptions options;
     options.data_dir = flags_.data_dir;
+    options.io_threads = flags_.io_threads;
     options.log.name = "broker-" + std::to_string(flags_.id);
     options.log.min_level = ParseLogLevel(flags_.log_level);
     options.log.file_path = flags_.log_file;

@@ -71,8 +71,9 @@ FetchResponse MakeFetch(int records, size_t value_bytes) {
 std::string EncodeWithNlohmann(const FetchResponse& response) {
   nlohmann::json records = nlohmann::json::array();
   for (const ConsumedRecord& c : response.records) {
-    nlohmann::json headers = nlohmann::json::object();
-    for (const RecordHeader& h : c.record.headers) headers[h.key] = h.value;
+    nlohmann::json headers = nlohmann::json::array();
+    for (const RecordHeader& h : c.record.headers)
+      headers.push_back({{"key", h.key}, {"value", h.value}});
     records.push_back({{"topic", c.topic},
                        {"partition", c.partition.value()},
                        {"offset", c.record.offset.value()},

@@ -182,7 +182,8 @@ RC_GTEST_PROP(CodecProperty, ServedRecordsSurviveEncoding, ()) {
     r.value = *rc::gen::arbitrary<std::string>();
     const int h = *rc::gen::inRange(0, 3);
     for (int j = 0; j < h; ++j) {
-      r.headers.push_back({"h" + std::to_string(j), *rc::gen::arbitrary<std::string>()});
+      // j % 2: three headers repeat a key, which must survive as it was stored.
+      r.headers.push_back({"h" + std::to_string(j % 2), *rc::gen::arbitrary<std::string>()});
     }
     response.records.push_back({"t", PartitionId(0), std::move(r)});
   }
@@ -206,8 +207,12 @@ RC_GTEST_PROP(CodecProperty, ServedRecordsSurviveEncoding, ()) {
     RC_ASSERT(bytes(got["value"]) == want.value);
     RC_ASSERT(got["key"].is_null() == !want.key.has_value());
     if (want.key) RC_ASSERT(bytes(got["key"]) == *want.key);
-    for (const RecordHeader& header : want.headers)
-      RC_ASSERT(bytes(got["headers"][header.key]) == header.value);
+    RC_ASSERT(got["headers"].is_array());
+    RC_ASSERT(got["headers"].size() == want.headers.size());
+    for (size_t k = 0; k < want.headers.size(); ++k) {
+      RC_ASSERT(got["headers"][k]["key"].get<std::string>() == want.headers[k].key);
+      RC_ASSERT(bytes(got["headers"][k]["value"]) == want.headers[k].value);
+    }
   }
 }
 

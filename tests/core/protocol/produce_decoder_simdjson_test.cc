@@ -122,6 +122,59 @@ TEST(ProduceDecoderSimdjson, AgreesOnValidBatches) {
   rc::check([&] { ExpectAgree(http); });
 }
 
+// Inputs where the parsers' models differ: the simdjson decoder must still
+// answer exactly as the nlohmann one (by reading the same way, or by letting
+// it answer).
+TEST(ProduceDecoderSimdjson, AgreesWhereTheParsersDiffer) {
+  const std::vector<std::string> bodies = {
+      // A repeated member name means its last occurrence.
+      R"({"topic":"t","value":"first","value":"last"})",
+      R"({"topic":"t","value":"v","value":null})",
+      R"({"topic":"t","messages":[{"value":"a","value":"b","key":1,"key":"k"}]})",
+      R"({"topic":1,"topic":"t","value":"v","acks":"x","acks":0})",
+      // Header objects: one member per name (the last), checked in name order.
+      R"({"topic":"t","value":"v","headers":{"b":"1","a":"2","b":"3"}})",
+      R"({"topic":"t","value":"v","headers":{"b":1,"a":2}})",
+      R"({"topic":"t","value":"v","headers":{"b":1,"b":"ok"}})",
+      R"({"topic":"t","value":"v","encoding":"base64","headers":{"z":"!","y":"!!"}})",
+      // "-0" is an integer to nlohmann and a double to simdjson.
+      R"({"topic":"t","value":"v","partition":-0})",
+      R"({"topic":"t","value":"v","acks":-0})",
+      R"({"topic":"t","value":"v","timestamp":-0.0})",
+      R"({"topic":"t","value":"v","partition":1.0})",
+      // Integers simdjson refuses and nlohmann reads as doubles.
+      R"({"topic":"t","value":"v","partition":18446744073709551616})",
+      R"({"topic":"t","value":"v","timestamp":-9223372036854775809})",
+      R"({"topic":"t","value":"v","x":123456789012345678901234567890})",
+      // Escapes, a byte-order mark, bad UTF-8, trailing bytes.
+      R"({"topic":"t","value":"\ud800"})",
+      R"({"topic":"t","value":"\ud83d\ude00 \u0000"})",
+      "\xEF\xBB\xBF{\"topic\":\"t\",\"value\":\"v\"}",
+      "{\"topic\":\"t\",\"value\":\"\xff\"}",
+      R"({"topic":"t","value":"v"} x)",
+  };
+  for (const std::string& body : bodies) {
+    HttpRequest http;
+    http.body = body;
+    SCOPED_TRACE(body);
+    rc::check([&] { ExpectAgree(http); });
+  }
+  // Nesting deeper than simdjson's limit in an ignored member.
+  HttpRequest deep;
+  deep.body = R"({"topic":"t","value":"v","x":)" + std::string(5000, '[') +
+              std::string(5000, ']') + "}";
+  rc::check([&] { ExpectAgree(deep); });
+  ASSERT_TRUE(std::holds_alternative<ApiRequest>(DecodeProduceSimdjson(deep, ApiLimits{})));
+
+  HttpRequest last;
+  last.body = R"({"topic":"t","value":"first","value":"last","headers":{"b":"1","a":"2","b":"3"}})";
+  const auto fast = DecodeProduceSimdjson(last, ApiLimits{});
+  ASSERT_TRUE(std::holds_alternative<ApiRequest>(fast));
+  const auto& request = std::get<ProduceRequest>(std::get<ApiRequest>(fast));
+  EXPECT_EQ(request.messages[0].value, "last");
+  EXPECT_EQ(request.messages[0].headers, (std::vector<RecordHeader>{{"a", "2"}, {"b", "3"}}));
+}
+
 }  // namespace
 }  // namespace gafka
 

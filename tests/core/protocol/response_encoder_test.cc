@@ -104,10 +104,11 @@ TEST(EncodeResponse, DirectFetchRoundTrip) {
   EXPECT_FALSE(body.contains("generation"));
   ASSERT_EQ(body["records"].size(), 2u);
   EXPECT_EQ(body["records"][0], json::parse(R"({"topic":"t","partition":2,"offset":10,
-      "timestamp":1700000000010,"key":"k","value":"v\"\\\n\u0001 é","headers":{"h":"x"}})"));
+      "timestamp":1700000000010,"key":"k","value":"v\"\\\n\u0001 é",
+      "headers":[{"key":"h","value":"x"}]})"));
   EXPECT_TRUE(body["records"][1]["key"].is_null());
   EXPECT_EQ(body["records"][1]["value"], "");
-  EXPECT_EQ(body["records"][1]["headers"], json::object());
+  EXPECT_EQ(body["records"][1]["headers"], json::array());
 }
 
 TEST(EncodeResponse, NonUtf8RecordIsBase64) {
@@ -129,10 +130,13 @@ TEST(EncodeResponse, NonUtf8RecordIsBase64) {
     ASSERT_TRUE(Base64Decode(r["value"].get<std::string>(), &value));
     EXPECT_EQ(value, response.records[i].record.value);
     EXPECT_EQ(key, *response.records[i].record.key);
-    std::string header;
-    for (const RecordHeader& h : response.records[i].record.headers) {
-      ASSERT_TRUE(Base64Decode(r["headers"][h.key].get<std::string>(), &header));
-      EXPECT_EQ(header, h.value);
+    const std::vector<RecordHeader>& headers = response.records[i].record.headers;
+    ASSERT_EQ(r["headers"].size(), headers.size());
+    for (size_t k = 0; k < headers.size(); ++k) {
+      std::string header;
+      EXPECT_EQ(r["headers"][k]["key"], headers[k].key);  // keys stay text
+      ASSERT_TRUE(Base64Decode(r["headers"][k]["value"].get<std::string>(), &header));
+      EXPECT_EQ(header, headers[k].value);
     }
     EXPECT_EQ(r["offset"], i);
   }
