@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/protocol/codec.h"
+#include "runtime-real/malloc_tuning.h"
 #include "tools/bench/bench_util.h"
 
 namespace gafka::bench {
@@ -38,6 +39,7 @@ void Answer(const HttpResponse& response, httplib::Response& out) {
 }
 
 int Run(const Options& options) {
+  real::TuneMallocForServer();  // as gafka-broker does
   // Block the stop signals in every thread; one watcher takes them.
   sigset_t signals;
   sigemptyset(&signals);

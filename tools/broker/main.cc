@@ -23,6 +23,7 @@
 
 #include "core/broker/broker.h"
 #include "runtime-real/http_server.h"
+#include "runtime-real/malloc_tuning.h"
 #include "runtime-real/real_env.h"
 
 namespace gafka {
@@ -269,6 +270,7 @@ class BrokerService {
 }  // namespace gafka
 
 int main(int argc, char** argv) {
+  gafka::real::TuneMallocForServer();
   // Before any thread exists: every thread inherits the mask, and the
   // watcher thread receives the signals with sigwait.
   sigset_t set;
