@@ -39,6 +39,7 @@ struct Options {
   int batch = 500;
   int size = 1024;
   double ready_timeout_s = 30;
+  bool cold = false;
   bool keep = false;
 };
 
@@ -120,6 +121,21 @@ void StopBroker(pid_t pid) {
   }
   ::kill(pid, SIGKILL);
   ::waitpid(pid, nullptr, 0);
+}
+
+// Writes back and drops every file under `dir` from the page cache, so the
+// restart reads from the device (what a reboot would leave).
+void EvictFromPageCache(const std::string& dir) {
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    const int fd = ::open(it->path().c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    ::fdatasync(fd);
+    ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    ::close(fd);
+  }
 }
 
 uint64_t DirectoryBytes(const std::string& dir) {
@@ -275,6 +291,8 @@ int Run(Options options) {
               static_cast<double>(stored_bytes) / (1ull << 30));
   std::fflush(stdout);
 
+  if (options.cold) EvictFromPageCache(data_dir);
+
   // 3. Restart on the same directory and port; time until it serves.
   const int64_t restart_us = NowUs();
   pid = StartBroker(options, data_dir, port, log_path);
@@ -312,6 +330,7 @@ int Run(Options options) {
               "partitions fetched %.1f ms after exec\n",
               healthy_ms, static_cast<long long>(tail_records), serving_ms);
   PrintJsonLine({{"bench", "restart"},
+                 {"cold", options.cold},
                  {"gib_acked", Round(static_cast<double>(acked.bytes.load()) / (1ull << 30), 3)},
                  {"gib_on_disk", Round(static_cast<double>(stored_bytes) / (1ull << 30), 3)},
                  {"messages_acked", acked.messages.load()},
@@ -345,6 +364,8 @@ void RegisterRestart(CLI::App& app, int* exit_code) {
   sub->add_option("--ready-timeout", options->ready_timeout_s,
                   "seconds to wait for /healthz before failing")
       ->capture_default_str();
+  sub->add_flag("--cold", options->cold,
+                "evict the data from the page cache before the restart (as after a reboot)");
   sub->add_flag("--keep", options->keep, "keep the scratch directory");
   sub->callback([options, exit_code] { *exit_code = Run(*options); });
 }
