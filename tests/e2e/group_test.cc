@@ -5,10 +5,14 @@
 // broker crash; every error status of the group API; the CLI tools.
 // Every wait polls a condition against a deadline (no fixed sleeps).
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <fcntl.h>
 #include <tuple>
 #include <functional>
 #include <map>
@@ -448,6 +452,41 @@ TEST_F(GroupE2eTest, ConsumerAndAdminToolsDriveAGroup) {
   EXPECT_EQ(forced.exit_code, 0) << forced.err;
   ProcessResult bad = RunTool("admin", {"reset-offsets", "--group=cg", "--topic=cli", flag});
   EXPECT_EQ(bad.exit_code, 2) << "exactly one target is required";
+}
+
+// Ctrl-C: the consumer leaves the group (its partitions move at once, not
+// after a session) and exits 0.
+TEST_F(GroupE2eTest, ConsumerLeavesTheGroupOnSigint) {
+  CreateTopic("sigint", 2);
+  const std::string path = testing::ToolPath("consumer");
+  std::vector<std::string> args = {path, "--topic=sigint", "--group=sig", "--consumer-id=x",
+                                   "--broker=" + broker_->address()};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = -1;
+  ASSERT_EQ(posix_spawn(&pid, path.c_str(), &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  const bool joined = WaitFor([&] { return Owners("sig").count("x") == 1; }, 10'000);
+  EXPECT_TRUE(joined);
+  ASSERT_EQ(kill(pid, SIGINT), 0);
+  int status = -1;
+  const bool exited = WaitFor([&] { return waitpid(pid, &status, WNOHANG) == pid; }, 10'000);
+  if (!exited) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+  }
+  ASSERT_TRUE(exited) << "the consumer did not stop on SIGINT";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  // It left: no member remains, well before its 10 s session would end.
+  const Json after = Status("sig");
+  ASSERT_TRUE(after.is_object());
+  EXPECT_TRUE(after["members"].empty()) << after.dump();
+  EXPECT_EQ(after["state"], "empty");
 }
 
 }  // namespace
