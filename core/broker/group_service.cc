@@ -107,9 +107,9 @@ void GroupService::Poll(GroupPollRequest request, Done done) {
         InvalidArgument("max_count and max_bytes must be positive", api_errors::kBadCount % 100)));
     return;
   }
-  Result<PollPlan> plan = coordinator_->BeginPoll(
-      {request.group_id, request.consumer_id, request.topic, request.auto_offset_reset,
-       request.auto_commit});
+  Result<PollPlan> plan =
+      coordinator_->BeginPoll({request.group_id, request.consumer_id, request.topic,
+                               request.auto_offset_reset, request.auto_commit});
   if (!plan.ok()) {
     const std::optional<MemberView> member =
         coordinator_->FindMember(request.group_id, request.consumer_id);
@@ -141,8 +141,7 @@ bool GroupService::Readable(const std::string& topic, const PollPlan& plan) cons
   return false;
 }
 
-GroupService::ReadResult GroupService::Read(const GroupPollRequest& request,
-                                            const PollPlan& plan) {
+GroupService::ReadResult GroupService::Read(const GroupPollRequest& request, const PollPlan& plan) {
   ReadResult result;
   const size_t n = plan.sources.size();
   if (n == 0) return result;
@@ -190,8 +189,8 @@ GroupService::ReadResult GroupService::Read(const GroupPollRequest& request,
 
 void GroupService::Finish(const GroupPollRequest& request, const PollPlan& plan, ReadResult read,
                           const Done& done) {
-  Result<PollEnd> end = coordinator_->EndPoll(request.group_id, request.consumer_id,
-                                              plan.poll_id, read.delivered);
+  Result<PollEnd> end =
+      coordinator_->EndPoll(request.group_id, request.consumer_id, plan.poll_id, read.delivered);
   if (!end.ok()) {  // the member left meanwhile: deliver nothing
     done(EncodeGroupError(end.status()));
     return;
@@ -305,8 +304,8 @@ void GroupService::OnRebalance(const std::string& group_id) {
 
 void GroupService::Replan(uint64_t id) {
   Parked parked = Unpark(id);
-  Result<PollEnd> end = coordinator_->EndPoll(parked.request.group_id,
-                                              parked.request.consumer_id, parked.plan.poll_id, {});
+  Result<PollEnd> end = coordinator_->EndPoll(parked.request.group_id, parked.request.consumer_id,
+                                              parked.plan.poll_id, {});
   if (!end.ok()) {
     parked.done(EncodeGroupError(end.status()));
     return;

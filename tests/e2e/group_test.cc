@@ -4,6 +4,7 @@
 // survivor, which resumes at the last commit; committed offsets survive a
 // broker crash; every error status of the group API; the CLI tools.
 // Every wait polls a condition against a deadline (no fixed sleeps).
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
@@ -12,14 +13,13 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <fcntl.h>
-#include <tuple>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "runtime-real/client.h"
@@ -124,7 +124,8 @@ TEST_F(GroupE2eTest, TwoAndThreeMembersSplitPartitionsDisjointly) {
     SCOPED_TRACE(members);
     const std::string group = "split-" + std::to_string(members);
     std::vector<std::unique_ptr<Client>> clients;
-    for (int m = 0; m < members; ++m) clients.push_back(std::make_unique<Client>(broker_->address()));
+    for (int m = 0; m < members; ++m)
+      clients.push_back(std::make_unique<Client>(broker_->address()));
     std::map<int, FetchResponse> last;
     // Poll round-robin until every member reports the same generation.
     ASSERT_TRUE(WaitFor(
@@ -162,7 +163,8 @@ TEST_F(GroupE2eTest, TwoAndThreeMembersSplitPartitionsDisjointly) {
             if (!polled.ok()) continue;
             const std::set<PartitionId> mine(polled->assigned.begin(), polled->assigned.end());
             for (const ConsumedRecord& r : polled->records) {
-              EXPECT_EQ(mine.count(r.partition), 1u) << "m" << m << " read a partition it does not own";
+              EXPECT_EQ(mine.count(r.partition), 1u)
+                  << "m" << m << " read a partition it does not own";
               seen.insert(r.record.value);
             }
           }
@@ -175,8 +177,8 @@ TEST_F(GroupE2eTest, TwoAndThreeMembersSplitPartitionsDisjointly) {
         },
         10'000));
     for (int m = 0; m < members; ++m) {
-      auto [status, body] = Raw("POST", "/api/v1/consumer-groups/" + group + "/members/m" +
-                                            std::to_string(m) + "/leave");
+      auto [status, body] = Raw(
+          "POST", "/api/v1/consumer-groups/" + group + "/members/m" + std::to_string(m) + "/leave");
       EXPECT_EQ(status, 200) << body.dump();
     }
   }
@@ -226,11 +228,11 @@ TEST_F(GroupE2eTest, KilledConsumerIsExpiredAndTheSurvivorResumesFromTheLastComm
   ProcessResult killed;
   std::thread runner([&] {
     // RunTool kills the process with SIGKILL at its deadline.
-    killed = RunTool("consumer",
-                     {"--topic=kill", "--group=kg", "--consumer-id=victim", "--from-beginning",
-                      "--session-timeout-ms=" + std::to_string(session_ms),
-                      "--broker=" + broker_->address()},
-                     "", 6000);
+    killed = RunTool(
+        "consumer",
+        {"--topic=kill", "--group=kg", "--consumer-id=victim", "--from-beginning",
+         "--session-timeout-ms=" + std::to_string(session_ms), "--broker=" + broker_->address()},
+        "", 6000);
   });
   // The victim joined and committed everything it printed.
   ASSERT_TRUE(WaitFor(
@@ -252,20 +254,21 @@ TEST_F(GroupE2eTest, KilledConsumerIsExpiredAndTheSurvivorResumesFromTheLastComm
   runner.join();
   ASSERT_TRUE(killed.timed_out) << "the consumer was killed, it did not exit: " << killed.err;
   EXPECT_EQ(killed.exit_code, 128 + 9);
-  EXPECT_EQ(killed.out.find("p0-0") != std::string::npos || killed.out.find("p1-0") != std::string::npos, true)
+  EXPECT_EQ(
+      killed.out.find("p0-0") != std::string::npos || killed.out.find("p1-0") != std::string::npos,
+      true)
       << killed.out;
   const auto killed_at = SteadyClock::now();
   // Expired after its session: the survivor (heartbeating) owns everything.
   ASSERT_TRUE(WaitFor(
       [&] {
         auto beat = client_->Heartbeat("kg", "survivor");
-        return beat.ok() && Owners("kg") == std::map<std::string, std::set<int>>{
-                                                {"survivor", {0, 1}}};
+        return beat.ok() &&
+               Owners("kg") == std::map<std::string, std::set<int>>{{"survivor", {0, 1}}};
       },
       session_ms + 5000));
-  const auto moved_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            SteadyClock::now() - killed_at)
-                            .count();
+  const auto moved_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - killed_at).count();
   EXPECT_LE(moved_ms, session_ms + 3000);
   // It resumes at the victim's commit: new records only, from offset 10.
   Produce("kill", 2, 2, 10);
@@ -408,9 +411,9 @@ TEST_F(GroupE2eTest, ConsumerAndAdminToolsDriveAGroup) {
   CreateTopic("cli", 2);
   Produce("cli", 2, 3);
   const std::string flag = "--broker=" + broker_->address();
-  ProcessResult consumed = RunTool(
-      "consumer", {"--topic=cli", "--group=cg", "--from-beginning", "--timeout=1s", flag}, "",
-      20'000);
+  ProcessResult consumed =
+      RunTool("consumer", {"--topic=cli", "--group=cg", "--from-beginning", "--timeout=1s", flag},
+              "", 20'000);
   ASSERT_EQ(consumed.exit_code, 0) << consumed.err;
   EXPECT_EQ(std::count(consumed.out.begin(), consumed.out.end(), '\n'), 6) << consumed.out;
   EXPECT_NE(consumed.err.find("left group cg"), std::string::npos) << consumed.err;
@@ -427,7 +430,8 @@ TEST_F(GroupE2eTest, ConsumerAndAdminToolsDriveAGroup) {
   ProcessResult described = RunTool("admin", {"describe-group", "--group=cg", flag});
   ASSERT_EQ(described.exit_code, 0) << described.err;
   EXPECT_NE(described.out.find("TOPIC"), std::string::npos);
-  for (const char* column : {"PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID"}) {
+  for (const char* column :
+       {"PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID"}) {
     EXPECT_NE(described.out.find(column), std::string::npos) << column << "\n" << described.out;
   }
   ProcessResult as_json = RunTool("admin", {"describe-group", "--group=cg", "--json", flag});

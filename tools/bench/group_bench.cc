@@ -85,7 +85,8 @@ RoundFigures DirectRound(const std::string& topic, const ConsumeOptions& o) {
   return round;
 }
 
-RoundFigures GroupRound(const std::string& topic, const std::string& group, const ConsumeOptions& o) {
+RoundFigures GroupRound(const std::string& topic, const std::string& group,
+                        const ConsumeOptions& o) {
   Client client(o.broker);
   RoundFigures round;
   GroupPollRequest poll;
@@ -169,8 +170,8 @@ int RunConsume(const ConsumeOptions& o) {
   (void)admin.DeleteTopic(topic);
   const RoundFigures* bd = Best(direct_rounds);
   const RoundFigures* bg = Best(group_rounds);
-  Json result = {{"bench", "consume"},       {"mode", o.mode},   {"partitions", o.partitions},
-                 {"messages", o.messages},   {"size", o.size},   {"count", o.count},
+  Json result = {{"bench", "consume"},     {"mode", o.mode}, {"partitions", o.partitions},
+                 {"messages", o.messages}, {"size", o.size}, {"count", o.count},
                  {"rounds", o.rounds}};
   if (bd != nullptr) {
     result["direct_msgs_per_s"] = Round(bd->msgs_per_s(), 0);

@@ -15,6 +15,7 @@
 //     never).
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -31,6 +32,17 @@ using nlohmann::json;
 
 constexpr int kPartitions = 4;
 constexpr int kMembers = 3;
+
+// What the scenarios exercised, over all seeds (so the test proves it
+// covered fenced commits, crashes and moves, not just the happy path).
+struct Coverage {
+  int fenced_commits = 0;
+  int acked_commits = 0;
+  int broker_crashes = 0;
+  int generations = 0;
+  int delivered = 0;
+};
+Coverage g_coverage;
 
 struct MemberState {
   std::string id;
@@ -56,6 +68,9 @@ class GroupScenario {
     }
     if (::testing::Test::HasFatalFailure()) return;
     Liveness();
+    g_coverage.generations += static_cast<int>(owners_.size());
+    for (const auto& [p, offsets] : delivered_)
+      g_coverage.delivered += static_cast<int>(offsets.size());
   }
 
  private:
@@ -137,14 +152,15 @@ class GroupScenario {
       EXPECT_GE(offset, acked_[p]) << "an acknowledged commit of partition " << p << " was lost";
       EXPECT_GE(offset, seen_[p]) << "committed offset of partition " << p << " moved backwards";
       seen_[p] = std::max(seen_[p], offset);
-      const auto info = As<PartitionOffsetsResponse>(
-          h_.Call(PartitionOffsetsRequest{"t", PartitionId(p)}));
+      const auto info =
+          As<PartitionOffsetsResponse>(h_.Call(PartitionOffsetsRequest{"t", PartitionId(p)}));
       EXPECT_LE(offset, info.info.high_watermark.value()) << "committed past the log end";
     }
     for (const auto& [p, offset] : acked_) {
       EXPECT_TRUE(now.count(p) != 0 || offset == 0)
           << "acked commit of partition " << p << " lost; last acked commit: " << last_commit_
-          << " now: " << json(now).dump() << " acked: " << json(acked_).dump() << " fetch: " << last_fetch_;
+          << " now: " << json(now).dump() << " acked: " << json(acked_).dump()
+          << " fetch: " << last_fetch_;
     }
   }
 
@@ -169,7 +185,9 @@ class GroupScenario {
         acked_[e.partition.value()] = std::max(acked_[e.partition.value()], e.offset.value());
       }
       m.uncommitted.clear();
+      ++g_coverage.acked_commits;
     } else {
+      ++g_coverage.fenced_commits;
       ASSERT_TRUE(g.http_status == 409 || g.http_status == 404) << g.json;
       EXPECT_EQ(before, after) << "a fenced commit was applied: " << g.json;
       m.uncommitted.clear();  // its records go to the partitions' next owners
@@ -185,7 +203,9 @@ class GroupScenario {
     m.generation.reset();
   }
 
-  void Jump() { h_.clock().RunUntil(h_.clock().NowMs() + static_cast<Millis>(rng_.Uniform(4'000))); }
+  void Jump() {
+    h_.clock().RunUntil(h_.clock().NowMs() + static_cast<Millis>(rng_.Uniform(4'000)));
+  }
 
   // Power loss with a commit in flight: acknowledged only if its answer came
   // before the crash.
@@ -204,10 +224,13 @@ class GroupScenario {
     }
     const std::map<int, int64_t> before = Committed();
     h_.Crash();
+    ++g_coverage.broker_crashes;
     h_.OpenOrDie();
     const std::map<int, int64_t> after_crash = Committed();
     for (const auto& [p, o] : before) {
-      EXPECT_TRUE(after_crash.count(p) && after_crash.at(p) >= o) << "durable offset of " << p << " lost in crash (slot " << (slot ? slot->has_value() : -1) << ")";
+      EXPECT_TRUE(after_crash.count(p) && after_crash.at(p) >= o)
+          << "durable offset of " << p << " lost in crash (slot " << (slot ? slot->has_value() : -1)
+          << ")";
     }
     for (MemberState& each : members_) {
       each.uncommitted.clear();
@@ -240,8 +263,8 @@ class GroupScenario {
           As<PartitionOffsetsResponse>(h_.Call(PartitionOffsetsRequest{"t", PartitionId(p)}));
       const int64_t end = info.info.high_watermark.value();
       for (int64_t o = info.info.log_start_offset.value(); o < end; ++o) {
-        ASSERT_EQ(delivered_[p].count(o), 1u) << "partition " << p << " offset " << o
-                                              << " was never delivered (a gap)";
+        ASSERT_EQ(delivered_[p].count(o), 1u)
+            << "partition " << p << " offset " << o << " was never delivered (a gap)";
       }
     }
   }
@@ -255,16 +278,26 @@ class GroupScenario {
   std::map<int, int64_t> acked_;  // highest acknowledged commit per partition
   std::map<int, int64_t> seen_;
   std::string last_commit_;
-  std::string last_fetch_;   // highest committed offset observed per partition
+  std::string last_fetch_;  // highest committed offset observed per partition
 };
 
 TEST(BrokerGroupSim, RandomMembersAndCrashesKeepTheGroupInvariants) {
-  for (uint64_t seed = 1; seed <= 12; ++seed) {
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     GroupScenario scenario(seed);
-    scenario.Run(250);
+    scenario.Run(300);
     if (::testing::Test::HasFatalFailure()) return;
   }
+  EXPECT_GT(g_coverage.fenced_commits, 10);
+  EXPECT_GT(g_coverage.acked_commits, 100);
+  EXPECT_GT(g_coverage.broker_crashes, 10);
+  EXPECT_GT(g_coverage.generations, 200);
+  EXPECT_GT(g_coverage.delivered, 1000);
+  std::printf(
+      "covered: %d fenced commits, %d acked commits, %d broker crashes, %d generations, "
+      "%d records delivered\n",
+      g_coverage.fenced_commits, g_coverage.acked_commits, g_coverage.broker_crashes,
+      g_coverage.generations, g_coverage.delivered);
 }
 
 }  // namespace
@@ -284,8 +317,8 @@ TEST(BrokerGroupSim, AnAnsweredCommitSurvivesPowerLoss) {
   r.auto_offset_reset = OffsetSpec::kEarliest;
   auto polled = As<FetchResponse>(h.Call(r));
   ASSERT_EQ(polled.records.size(), 1u);
-  auto committed = As<GroupResponse>(
-      h.Call(CommitOffsetsRequest{"g", "a", polled.generation, {{"t", PartitionId(1), Offset(1)}}}));
+  auto committed = As<GroupResponse>(h.Call(
+      CommitOffsetsRequest{"g", "a", polled.generation, {{"t", PartitionId(1), Offset(1)}}}));
   ASSERT_EQ(committed.http_status, 200) << committed.json;
   for (int crash = 0; crash < 3; ++crash) {
     h.Crash();

@@ -212,8 +212,8 @@ TEST(BrokerGroupOffsets, AFailedOffsetsSyncNeverAcksACommit) {
   ProduceN(h, "t", 0, 4);
   auto polled = As<FetchResponse>(h.Call(GroupPoll("t", "a")));
   ASSERT_EQ(polled.records.size(), 4u);
-  ASSERT_EQ(Group(h.Call(CommitOffsetsRequest{"g", "a", polled.generation,
-                                              {{"t", PartitionId(0), Offset(2)}}}))
+  ASSERT_EQ(Group(h.Call(CommitOffsetsRequest{
+                      "g", "a", polled.generation, {{"t", PartitionId(0), Offset(2)}}}))
                 .first,
             200);
   h.disk().faults().sync_eio = 1.0;
@@ -222,8 +222,8 @@ TEST(BrokerGroupOffsets, AFailedOffsetsSyncNeverAcksACommit) {
   EXPECT_EQ(status, 503) << body.dump();
   h.disk().faults().sync_eio = 0;
   // The store stays failed: later commits are refused too, reads still work.
-  EXPECT_EQ(Group(h.Call(CommitOffsetsRequest{"g", "a", polled.generation,
-                                              {{"t", PartitionId(0), Offset(3)}}}))
+  EXPECT_EQ(Group(h.Call(CommitOffsetsRequest{
+                      "g", "a", polled.generation, {{"t", PartitionId(0), Offset(3)}}}))
                 .first,
             503);
   EXPECT_EQ(Group(h.Call(HeartbeatRequest{"g", "a"})).first, 200);
