@@ -553,7 +553,8 @@ std::string MemberPath(const std::string& group, const std::string& consumer,
 
 Result<std::string> Client::JoinGroup(const std::string& group, const std::string& consumer,
                                       const std::string& topic, Millis session_timeout_ms) {
-  Json body = {{"topic", topic}, {"session_timeout_ms", session_timeout_ms}};
+  Json body = {{"topic", topic}};
+  if (session_timeout_ms > 0) body["session_timeout_ms"] = session_timeout_ms;
   GAFKA_ASSIGN_OR_RETURN(RawResponse raw,
                          CallOk("POST", MemberPath(group, consumer, "join"), Dump(body)));
   return std::move(raw.body);
@@ -597,6 +598,14 @@ Result<std::string> Client::GroupPoll(const GroupPollRequest& request) {
   GAFKA_ASSIGN_OR_RETURN(RawResponse raw,
                          CallOk("GET", path, "", request.timeout_ms + options_.poll_margin_ms));
   return std::move(raw.body);
+}
+
+Result<FetchResponse> Client::GroupConsume(const GroupPollRequest& request) {
+  GAFKA_ASSIGN_OR_RETURN(std::string body, GroupPoll(request));
+  RawResponse raw;
+  raw.status = 200;
+  raw.body = std::move(body);
+  return ParseBody<FetchResponse>(raw, "group poll", ParseFetch);
 }
 
 Result<std::string> Client::GroupStatus(const std::string& group) {

@@ -96,12 +96,16 @@ class Client {
   // ---- consumer groups (JSON passthroughs) ----------------------------------
   Result<std::string> JoinGroup(const std::string& group, const std::string& consumer,
                                 const std::string& topic, Millis session_timeout_ms = 10'000);
+  // session_timeout_ms <= 0: the broker's default.
   Result<std::string> LeaveGroup(const std::string& group, const std::string& consumer);
   Result<std::string> Heartbeat(const std::string& group, const std::string& consumer);
   // `body_json`: {"consumer_id":..,"generation":..,"offsets":[{"topic","partition","offset"}]}
   Result<std::string> CommitOffsets(const std::string& group, const std::string& body_json);
   Result<std::string> FetchOffsets(const std::string& group);
   Result<std::string> GroupPoll(const GroupPollRequest& request);
+  // The same group poll, parsed (records, generation, session_expires_in_ms,
+  // assigned partitions).
+  Result<FetchResponse> GroupConsume(const GroupPollRequest& request);
   Result<std::string> GroupStatus(const std::string& group);
   Result<std::string> ListGroups();
   // `body_json`: {"topic":..,"to":"earliest"|"latest"|"offset"|"timestamp",...}

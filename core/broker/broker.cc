@@ -11,6 +11,7 @@
 #include "core/base/check.h"
 #include "core/broker/broker_errors.h"
 #include "core/broker/fetcher.h"
+#include "core/broker/group_service.h"
 #include "core/broker/metrics.h"
 #include "core/broker/producer.h"
 #include "core/broker/topic_manager.h"
@@ -30,7 +31,9 @@ class Broker::Impl {
   void Shutdown(std::function<void()> done);
   void SetGroupHandler(std::unique_ptr<GroupRequestHandler> handler);
   const BrokerConfig& config() const { return config_; }
-  size_t parked_waiters() const { return fetcher_.parked(); }
+  size_t parked_waiters() const {
+    return fetcher_.parked() + (group_service_ != nullptr ? group_service_->parked() : 0);
+  }
 
  private:
   struct Dispatcher;
@@ -62,6 +65,7 @@ class Broker::Impl {
   Producer producer_;
   Fetcher fetcher_;
   std::unique_ptr<GroupRequestHandler> groups_;
+  GroupService* group_service_ = nullptr;  // groups_ when it is the broker's own
   TimerId retention_timer_ = kNoTimer;
   bool shutting_down_ = false;
   std::function<void()> shutdown_done_;
@@ -109,6 +113,26 @@ Broker::Impl::~Impl() {
 
 Status Broker::Impl::Open() {
   GAFKA_RETURN_IF_ERROR(topics_.Open());
+  if (config_.enable_groups) {
+    GroupConfig gc = config_.groups;
+    if (gc.offsets_dir.empty() || gc.offsets_dir[0] != '/') {
+      const std::string name = gc.offsets_dir.empty() ? "__consumer_offsets" : gc.offsets_dir;
+      gc.offsets_dir = config_.data_dir.empty() ? name : config_.data_dir + "/" + name;
+    }
+    GroupService::Limits limits;
+    limits.max_waiters = config_.max_waiters;
+    limits.max_count = config_.limits.max_count;
+    limits.max_bytes = config_.limits.max_fetch_bytes;
+    limits.max_timeout_ms = config_.limits.max_timeout_ms;
+    auto service = GroupService::Open(env_, std::move(gc), topics_, metrics_, limits);
+    if (!service.ok()) {
+      return Status(service.status().code(),
+                    "consumer groups: " + service.status().message() +
+                        " (committed offsets are never reset silently; see docs/operations.md)");
+    }
+    group_service_ = service->get();
+    groups_ = std::move(service).value();
+  }
   size_t partitions = 0, failed = 0;
   for (const auto& [name, topic] : topics_.topics()) {
     for (const auto& partition : topic->partitions) {
@@ -141,6 +165,7 @@ void Broker::Impl::Execute(ApiRequest request, Done done) {
 
 void Broker::Impl::SetGroupHandler(std::unique_ptr<GroupRequestHandler> handler) {
   CHECK(handler != nullptr);
+  group_service_ = nullptr;
   groups_ = std::move(handler);
 }
 
@@ -190,6 +215,7 @@ void Broker::Impl::HandleCreate(const CreateTopicRequest& request, Done done) {
   }
   env_.logger.Log(LogLevel::kInfo, "created topic " + info.name + " with " +
                                        std::to_string(info.partitions) + " partitions");
+  if (group_service_ != nullptr) group_service_->OnTopicsChanged();
   done(TopicResponse{Describe(**created), /*created=*/true});
 }
 
@@ -202,6 +228,7 @@ void Broker::Impl::HandleDelete(const DeleteTopicRequest& request, Done done) {
     return;
   }
   env_.logger.Log(LogLevel::kInfo, "deleted topic " + request.name);
+  if (group_service_ != nullptr) group_service_->OnTopicsChanged();
   done(DeletedResponse{request.name});
 }
 
@@ -264,7 +291,8 @@ void Broker::Impl::HandleStatus(Done done) {
 void Broker::Impl::HandleMetrics(Done done) {
   MetricsSnapshot snapshot;
   snapshot.uptime_ms = env_.clock.NowMs() - opened_ms_;
-  snapshot.parked_waiters = fetcher_.parked();
+  snapshot.parked_waiters =
+      fetcher_.parked() + (group_service_ != nullptr ? group_service_->parked() : 0);
   snapshot.pending_syncs = topics_.pending_syncs();
   done(MetricsResponse{RenderMetrics(metrics_, snapshot, topics_.topics())});
 }
@@ -286,6 +314,7 @@ void Broker::Impl::OnDurable(Partition& partition, const Status& status) {
                                           status.ToString() + "; the partition refuses service");
   }
   fetcher_.OnDurable(partition, status);
+  if (group_service_ != nullptr) group_service_->OnDurable(partition);
   topics_.OnSyncCompleted(partition);
   if (shutting_down_) MaybeFinishShutdown();
 }
@@ -324,6 +353,7 @@ void Broker::Impl::Shutdown(std::function<void()> done) {
                                        " parked polls, " + std::to_string(topics_.pending_syncs()) +
                                        " pending syncs");
   fetcher_.CompleteAllEmpty();
+  if (group_service_ != nullptr) group_service_->CompleteAllEmpty();
   shutdown_done_ = std::move(done);
   MaybeFinishShutdown();
 }
@@ -335,6 +365,14 @@ void Broker::Impl::MaybeFinishShutdown() {
   if (!shutdown_done_ || shutdown_timer_ != kNoTimer || topics_.pending_syncs() > 0) return;
   CHECK_MSG(producer_.in_flight() == 0, "no produce waits without a pending sync");
   CHECK(fetcher_.parked() == 0);
+  if (group_service_ != nullptr && !group_service_->idle()) {
+    // Offset commits still wait for their fsync: answer them before going.
+    shutdown_timer_ = env_.clock.After(1, [this] {
+      shutdown_timer_ = kNoTimer;
+      MaybeFinishShutdown();
+    });
+    return;
+  }
   shutdown_timer_ = env_.clock.After(0, [this] {
     shutdown_timer_ = kNoTimer;
     auto done = std::move(shutdown_done_);

@@ -9,6 +9,7 @@
 
 #include "core/broker/group_requests.h"
 #include "core/env/env.h"
+#include "core/group/group_types.h"
 #include "core/log/partition_log.h"
 #include "core/protocol/codec.h"
 #include "core/protocol/messages.h"
@@ -24,6 +25,10 @@ struct BrokerConfig {
   uint64_t index_interval_bytes = 4096;
   Millis retention_check_interval_ms = 60'000;  // <= 0: no retention checks
   size_t max_waiters = 10'000;                  // parked long polls, broker-wide
+  // Consumer groups (core/group). offsets_dir is relative to data_dir when
+  // not absolute; default "<data_dir>/__consumer_offsets".
+  bool enable_groups = true;
+  GroupConfig groups;
 };
 
 class Broker {
@@ -42,8 +47,9 @@ class Broker {
   // may destroy the broker). Call once.
   void Shutdown(std::function<void()> done);
 
-  // Replaces the handler of consumer-group requests (core/group plugs in
-  // here; by default they are answered 501).
+  // Replaces the handler of consumer-group requests (by default the broker's
+  // own GroupService, core/broker/group_service.h; 501 with enable_groups
+  // off). Tests only: the replaced service is destroyed.
   void SetGroupHandler(std::unique_ptr<GroupRequestHandler> handler);
 
   const BrokerConfig& config() const;

@@ -100,6 +100,9 @@ Status GroupCoordinator::Commit(const CommitArgs& args,
   Group* group = FindGroup(args.group_id);
   GAFKA_RETURN_IF_ERROR(ValidateCommitter(args, group));
   for (const CommitEntry& e : args.entries) GAFKA_RETURN_IF_ERROR(ValidateEntry(e));
+  // A failed store acknowledges nothing, not even a commit it would not
+  // have to write (a client retrying after a 503 must not get a 200).
+  GAFKA_RETURN_IF_ERROR(store_->failed());
 
   CommitOutcome outcome;
   outcome.group_id = args.group_id;
@@ -111,11 +114,18 @@ Status GroupCoordinator::Commit(const CommitArgs& args,
     CommitEntryResult result{key.tp, e.offset, e.offset, true};
     // Never backwards: an older offset (a redelivered batch committed late)
     // is reported, not applied. An equal one is rewritten only for new metadata.
+    // The latest value is not durable yet (a commit in flight): an answer
+    // that reports it rewrites it, so that the answer waits for its fsync.
+    const CommittedOffset* durable = store_->Durable(key);
+    const bool pending = latest != nullptr && (durable == nullptr || !(*durable == *latest));
     if (latest != nullptr && e.offset < latest->offset) {
       result.committed = latest->offset;
       result.applied = false;
+      if (pending) writes.push_back({key, {ValueKind::kCommit, *latest}});
     } else if (latest == nullptr || e.offset > latest->offset || e.metadata != latest->metadata) {
       writes.push_back({key, {ValueKind::kCommit, {e.offset, env_.clock.WallMs(), e.metadata}}});
+    } else if (pending) {
+      writes.push_back({key, {ValueKind::kCommit, *latest}});
     }
     outcome.entries.push_back(std::move(result));
   }

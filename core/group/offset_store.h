@@ -98,6 +98,12 @@ class OffsetStore {
   uint64_t log_number() const;  // the active log's number
   uint64_t compactions() const { return compactions_; }
   bool compacting() const { return compacting_; }
+  // No write waits for its durable callback and no compaction runs: the
+  // store may be destroyed without dropping an answer (graceful shutdown).
+  bool idle() const {
+    return !compacting_ && previous_ == nullptr && retire_timer_ == kNoTimer &&
+           (active_ == nullptr || active_->pending == 0);
+  }
   const std::string& dir() const { return dir_; }
 
  private:

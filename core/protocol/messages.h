@@ -184,7 +184,7 @@ struct MetricsResponse { std::string text; };  // Prometheus exposition format
 
 // ---- Consumer groups (core/group) -----------------------------------------
 
-struct JoinGroupRequest { std::string group_id, consumer_id, topic; Millis session_timeout_ms = 10000; };
+struct JoinGroupRequest { std::string group_id, consumer_id, topic; std::optional<Millis> session_timeout_ms; };  // nullopt: the broker's default
 struct LeaveGroupRequest { std::string group_id, consumer_id; };
 struct HeartbeatRequest { std::string group_id, consumer_id; };
 struct CommitOffsetsRequest {

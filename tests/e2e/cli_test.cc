@@ -198,9 +198,15 @@ TEST_F(CliTest, ConsumerTimeoutEndsAnIdleConsumer) {
   EXPECT_FALSE(idle.timed_out);
   EXPECT_EQ(idle.out, "");
 
-  ProcessResult group = Tool("consumer", {"--topic=idle", "--group=test-group", "--timeout=30s"});
-  EXPECT_EQ(group.exit_code, 2);
-  EXPECT_NE(group.err.find("later version"), std::string::npos) << group.err;
+  // Group mode: joins, finds nothing, leaves after the idle timeout.
+  ProcessResult group = Tool("consumer", {"--topic=idle", "--group=test-group", "--timeout=500ms"});
+  EXPECT_EQ(group.exit_code, 0) << group.err;
+  EXPECT_FALSE(group.timed_out);
+  EXPECT_EQ(group.out, "");
+  EXPECT_NE(group.err.find("left group test-group"), std::string::npos) << group.err;
+  ProcessResult direct_only =
+      Tool("consumer", {"--topic=idle", "--group=test-group", "--partition=0"});
+  EXPECT_EQ(direct_only.exit_code, 2) << "--partition is direct mode only";
 }
 
 TEST(BrokerCliTest, ConfigFileSetsTheSameKeysAsFlags) {

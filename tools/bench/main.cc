@@ -8,6 +8,8 @@
 //   gafka-bench e2e --broker H:P [--rate R] [--seconds T] [--size S]
 //   gafka-bench http-ceiling [--port P] [--threads N] [--seconds T]
 //   gafka-bench restart [--gib G] [--partitions P] [--connections N] [--batch B]
+//   gafka-bench consume --broker H:P [--mode both|direct|group] [--partitions P] [--messages N]
+//   gafka-bench group-rebalance --broker H:P [--partitions P] [--session-ms S] [--rounds R]
 //
 // Every subcommand prints readable figures, then one JSON object as its last
 // line of stdout.
@@ -17,6 +19,7 @@
 #include "tools/bench/log_append.h"
 #include "tools/bench/log_recover.h"
 #include "tools/bench/e2e_bench.h"
+#include "tools/bench/group_bench.h"
 #include "tools/bench/http_ceiling.h"
 #include "tools/bench/produce_bench.h"
 #include "tools/bench/restart_bench.h"
@@ -30,6 +33,8 @@ constexpr gafka::bench::RegisterFn kBenchmarks[] = {
     gafka::bench::RegisterE2e,
     gafka::bench::RegisterHttpCeiling,
     gafka::bench::RegisterRestart,
+    gafka::bench::RegisterGroupConsume,
+    gafka::bench::RegisterGroupRebalance,
 };
 
 }  // namespace

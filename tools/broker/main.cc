@@ -45,6 +45,9 @@ struct BrokerFlags {
   Millis answer_deadline_ms = 15'000;
   Millis poll_margin_ms = 15'000;
   int64_t max_message_bytes = 1 << 20;
+  Millis group_session_timeout_ms = 10'000;
+  Millis group_heartbeat_interval_ms = 3'000;
+  std::string group_assignor = "round-robin";
 };
 
 // --config FILE holds the same keys as the flags (JSON object; "data_dir" and
@@ -123,6 +126,17 @@ void AddFlags(CLI::App& app, BrokerFlags& f) {
   app.add_option("--max-message-bytes", f.max_message_bytes, "largest value accepted")
       ->check(CLI::Range(int64_t{1}, int64_t{64} << 20))
       ->capture_default_str();
+  app.add_option("--group-session-timeout-ms", f.group_session_timeout_ms,
+                 "consumer-group session of members that do not ask for one")
+      ->check(CLI::Range(int64_t{1'000}, int64_t{300'000}))
+      ->capture_default_str();
+  app.add_option("--group-heartbeat-interval-ms", f.group_heartbeat_interval_ms,
+                 "heartbeat interval advised to group members")
+      ->check(CLI::Range(int64_t{100}, int64_t{100'000}))
+      ->capture_default_str();
+  app.add_option("--group-assignor", f.group_assignor, "round-robin, range or sticky")
+      ->check(CLI::IsMember({"round-robin", "range", "sticky"}))
+      ->capture_default_str();
 }
 
 LogLevel ParseLogLevel(const std::string& level) {
@@ -139,6 +153,9 @@ BrokerConfig MakeBrokerConfig(const BrokerFlags& flags) {
   config.data_dir = "";  // the Disk is rooted at --data-dir
   config.limits.max_message_bytes = flags.max_message_bytes;
   config.default_topic_config.max_message_bytes = flags.max_message_bytes;
+  config.groups.session_timeout_ms = flags.group_session_timeout_ms;
+  config.groups.heartbeat_interval_ms = flags.group_heartbeat_interval_ms;
+  config.groups.assignor = ParseAssignor(flags.group_assignor).value_or(AssignorKind::kRoundRobin);
   return config;
 }
 

@@ -171,8 +171,9 @@ TEST(BrokerCrash, EveryAckedMessageSurvivesCrashes) {
   }
 }
 
-TEST(BrokerGroups, GroupRequestsAreNotImplementedYet) {
+TEST(BrokerGroups, GroupRequestsAre501WhenGroupsAreDisabled) {
   BrokerHarness h;
+  h.config().enable_groups = false;
   h.OpenOrDie();
   GroupPollRequest poll;
   poll.topic = "t";

@@ -91,11 +91,11 @@ TEST(TopicDecoder, PathTopicAndPartitionAreValidated) {
 TEST(GroupDecoder, JoinBodyIsOptional) {
   auto join = DecodeAs<JoinGroupRequest>(Post("/api/v1/consumer-groups/g/members/c/join", " \n"));
   EXPECT_EQ(join.topic, "");
-  EXPECT_EQ(join.session_timeout_ms, 10000);
+  EXPECT_EQ(join.session_timeout_ms, std::nullopt);  // the broker's default
   join = DecodeAs<JoinGroupRequest>(Post("/api/v1/consumer-groups/g/members/c/join",
                                          R"({"topic":"orders","session_timeout_ms":20000})"));
   EXPECT_EQ(join.topic, "orders");
-  EXPECT_EQ(join.session_timeout_ms, 20000);
+  EXPECT_EQ(join.session_timeout_ms, std::optional<Millis>(20000));
 }
 
 TEST(GroupDecoder, JoinErrors) {
