@@ -12,6 +12,7 @@
 #include "core/log/partition_log.h"
 #include "core/protocol/codec.h"
 #include "core/protocol/messages.h"
+#include "core/replica/replica_config.h"
 
 namespace gafka {
 
@@ -24,6 +25,8 @@ struct BrokerConfig {
   uint64_t index_interval_bytes = 4096;
   Millis retention_check_interval_ms = 60'000;  // <= 0: no retention checks
   size_t max_waiters = 10'000;                  // parked long polls, broker-wide
+  // Replication (docs/replication.md); used only when Open gets a Transport.
+  ReplicaConfig replication;
 };
 
 class Broker {
@@ -32,6 +35,15 @@ class Broker {
   // Loads topic metadata, removes orphan partition directories and recovers
   // every partition log.
   static Result<std::unique_ptr<Broker>> Open(Env& env, BrokerConfig config);
+  // The same, replicating through `transport` (leader or follower per
+  // config.replication). The transport must outlive the broker.
+  static Result<std::unique_ptr<Broker>> Open(Env& env, BrokerConfig config, Transport* transport);
+
+  // Replication: makes this follower the leader of a new epoch (a leader
+  // answers its current epoch). kFailedPrecondition-like errors as Status.
+  // `advertised_address` (host:port clients reach it at) becomes the leader
+  // hint the fenced old leader gives; empty: the configured one.
+  Result<Epoch> Promote(const std::string& advertised_address = "");
 
   // Executes one request; `done` is called exactly once, later or at once,
   // on the loop (long polls and acked produces complete later).
