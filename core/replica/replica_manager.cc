@@ -528,6 +528,7 @@ void ReplicaManager::ApplyPartition(const FetchPartitionReply& reply) {
   if (partition == nullptr || !partition->Serviceable().ok()) return;
   PartitionLog& log = partition->log();
   in_sync_[{reply.topic, reply.partition.value()}] = reply.in_sync;
+  partition->set_epoch(std::max(partition->epoch(), epoch_));  // shown in describe/status
   if (reply.status == FetchPartitionStatus::kDiverging) {
     // Never below what the leader told us is committed.
     const Offset floor = std::max(partition->high_watermark(), log.start_offset());

@@ -7,6 +7,7 @@
 //   gafka-admin describe-topic --name=t
 //   gafka-admin delete-topic --name=t
 //   gafka-admin list-groups | describe-group --group=g     (JSON from the broker)
+//   gafka-admin promote --broker=host:port   (make that follower the leader)
 //
 // Every command takes --broker (default localhost:9001) and --json (print the
 // broker's JSON answer instead of a table). Exit code 0 on success, 1 when the
@@ -119,6 +120,27 @@ int DeleteTopic(Client& client, const AdminFlags& f) {
   return 0;
 }
 
+// POST /internal/v1/promote; the broker's own address becomes the leader
+// hint the old leader gives once fenced.
+int Promote(Client& client, const AdminFlags& f) {
+  std::string address = f.broker;
+  if (address.rfind("http://", 0) == 0) address = address.substr(7);
+  const std::string body = nlohmann::json{{"advertised_address", address}}.dump();
+  auto raw = client.Call("POST", "/internal/v1/promote", body);
+  if (!raw.ok()) return Fail(raw.status());
+  if (raw->status >= 400) return Fail(StatusFromHttp(*raw));
+  if (f.json) {
+    std::printf("%s\n", raw->body.c_str());
+    return 0;
+  }
+  auto json = nlohmann::json::parse(raw->body, nullptr, false);
+  const long long epoch = !json.is_discarded() && json.contains("epoch") && json["epoch"].is_number()
+                              ? json["epoch"].get<long long>()
+                              : -1;
+  std::printf("%s is the leader now (epoch %lld)\n", address.c_str(), epoch);
+  return 0;
+}
+
 void AddCommon(CLI::App* cmd, AdminFlags& f) {
   cmd->add_option("--broker", f.broker, "broker host:port")->capture_default_str();
   cmd->add_flag("--json", f.json, "print the broker's JSON answer");
@@ -153,8 +175,9 @@ int main(int argc, char** argv) {
   auto* list_groups = app.add_subcommand("list-groups", "list consumer groups (JSON)");
   auto* describe_group = app.add_subcommand("describe-group", "members, offsets and lag (JSON)");
   describe_group->add_option("--group", f.group, "group id")->required();
+  auto* promote = app.add_subcommand("promote", "make the follower at --broker the leader");
   // --broker/--json may come before or after the command.
-  for (CLI::App* cmd : {&app, create, list, describe, remove, list_groups, describe_group}) {
+  for (CLI::App* cmd : {&app, create, list, describe, remove, list_groups, describe_group, promote}) {
     gafka::AddCommon(cmd, f);
   }
   CLI11_PARSE(app, argc, argv);
@@ -164,6 +187,7 @@ int main(int argc, char** argv) {
   if (list->parsed()) return gafka::ListTopics(client, f);
   if (describe->parsed()) return gafka::DescribeTopic(client, f);
   if (remove->parsed()) return gafka::DeleteTopic(client, f);
+  if (promote->parsed()) return gafka::Promote(client, f);
   if (list_groups->parsed()) return gafka::PrintRaw(client, "GET", "/api/v1/consumer-groups");
   if (describe_group->parsed()) {
     return gafka::PrintRaw(client, "GET",
