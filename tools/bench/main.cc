@@ -7,6 +7,7 @@
 //   gafka-bench produce --broker H:P [--topic T] [--connections N] [--size S] [--batch B] [--seconds T] [--acks A]
 //   gafka-bench e2e --broker H:P [--rate R] [--seconds T] [--size S]
 //   gafka-bench http-ceiling [--port P] [--threads N] [--seconds T]
+//   gafka-bench failover [--seconds T] [--writers W] [--size S]
 //
 // Every subcommand prints readable figures, then one JSON object as its last
 // line of stdout.
@@ -16,6 +17,7 @@
 #include "tools/bench/log_append.h"
 #include "tools/bench/log_recover.h"
 #include "tools/bench/e2e_bench.h"
+#include "tools/bench/failover_bench.h"
 #include "tools/bench/http_ceiling.h"
 #include "tools/bench/produce_bench.h"
 
@@ -27,6 +29,7 @@ constexpr gafka::bench::RegisterFn kBenchmarks[] = {
     gafka::bench::RegisterProduce,
     gafka::bench::RegisterE2e,
     gafka::bench::RegisterHttpCeiling,
+    gafka::bench::RegisterFailover,
 };
 
 }  // namespace
