@@ -27,7 +27,7 @@ class Broker::Impl {
   ~Impl();
 
   Status Open(Transport* transport);
-  Result<Epoch> Promote(const std::string& advertised_address);
+  Result<Epoch> Promote(const std::string& advertised_address, bool force);
   void Execute(ApiRequest request, Done done);
   void Shutdown(std::function<void()> done);
   void SetGroupHandler(std::unique_ptr<GroupRequestHandler> handler);
@@ -180,10 +180,10 @@ void Broker::Impl::HandleProduce(ProduceRequest request, Done done) {
   if (replica_ != nullptr) replica_->OnAppended();
 }
 
-Result<Epoch> Broker::Impl::Promote(const std::string& advertised_address) {
+Result<Epoch> Broker::Impl::Promote(const std::string& advertised_address, bool force) {
   if (replica_ == nullptr) return InvalidArgument("this broker does not replicate");
   if (shutting_down_) return Unavailable("shutting down");
-  return replica_->Promote(advertised_address);
+  return replica_->Promote(advertised_address, force);
 }
 
 void Broker::Impl::HandleFetch(FetchRequest request, Done done) {
@@ -399,8 +399,8 @@ Result<std::unique_ptr<Broker>> Broker::Open(Env& env, BrokerConfig config) {
   return Open(env, std::move(config), nullptr);
 }
 
-Result<Epoch> Broker::Promote(const std::string& advertised_address) {
-  return impl_->Promote(advertised_address);
+Result<Epoch> Broker::Promote(const std::string& advertised_address, bool force) {
+  return impl_->Promote(advertised_address, force);
 }
 
 Result<std::unique_ptr<Broker>> Broker::Open(Env& env, BrokerConfig config, Transport* transport) {

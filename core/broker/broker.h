@@ -43,7 +43,8 @@ class Broker {
   // answers its current epoch). kFailedPrecondition-like errors as Status.
   // `advertised_address` (host:port clients reach it at) becomes the leader
   // hint the fenced old leader gives; empty: the configured one.
-  Result<Epoch> Promote(const std::string& advertised_address = "");
+  // `force`: promote even if the follower was not in sync (unclean).
+  Result<Epoch> Promote(const std::string& advertised_address = "", bool force = false);
 
   // Executes one request; `done` is called exactly once, later or at once,
   // on the loop (long polls and acked produces complete later).

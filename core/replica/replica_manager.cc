@@ -388,9 +388,20 @@ void ReplicaManager::Fence(Epoch epoch, const std::string& leader_address,
   }
 }
 
-Result<Epoch> ReplicaManager::Promote(const std::string& advertised_address) {
+Result<Epoch> ReplicaManager::Promote(const std::string& advertised_address, bool force) {
   if (!advertised_address.empty()) config_.advertised_address = advertised_address;
   if (leading_) return epoch_;
+  if (!force) {
+    for (const auto& [name, topic] : topics_.topics()) {
+      for (const auto& partition : topic->partitions) {
+        auto it = in_sync_.find({name, partition->id().value()});
+        if (it != in_sync_.end() && it->second) continue;
+        return Conflict("partition " + name + "-" + std::to_string(partition->id().value()) +
+                        " was not in sync with the leader: promoting would lose committed "
+                        "records; promote with force to accept that");
+      }
+    }
+  }
   GAFKA_RETURN_IF_ERROR(RaiseEpoch(epoch_ + 1));
   leading_ = true;
   old_leader_peer_ = leader_peer_;

@@ -68,9 +68,11 @@ class ReplicaManager {
   // After a durable callback of `partition` (the leader's own durability).
   void OnDurable(Partition& partition);
 
-  // Follower -> leader of epoch() + 1. kConflict if fenced-without-leader.
-  // `advertised_address`: where clients reach us (empty: the configured one).
-  Result<Epoch> Promote(const std::string& advertised_address);
+  // Follower -> leader of epoch() + 1. `advertised_address`: where clients
+  // reach us (empty: the configured one). Refused (kConflict) unless every
+  // partition was in sync as the leader last said, or `force` (an unclean
+  // promotion: committed records the follower lacks are lost).
+  Result<Epoch> Promote(const std::string& advertised_address, bool force);
 
   bool leading() const { return leading_; }
   Epoch epoch() const { return epoch_; }

@@ -7,7 +7,7 @@
 //   gafka-admin describe-topic --name=t
 //   gafka-admin delete-topic --name=t
 //   gafka-admin list-groups | describe-group --group=g     (JSON from the broker)
-//   gafka-admin promote --broker=host:port   (make that follower the leader)
+//   gafka-admin promote --broker=host:port [--force]   (make that follower the leader)
 //
 // Every command takes --broker (default localhost:9001) and --json (print the
 // broker's JSON answer instead of a table). Exit code 0 on success, 1 when the
@@ -28,6 +28,7 @@ struct AdminFlags {
   bool json = false;
   std::string name;
   std::string group;
+  bool force = false;
   int32_t partitions = 1;
   int32_t replication_factor = 1;
   std::optional<int64_t> retention_ms, retention_bytes, segment_bytes, max_message_bytes;
@@ -125,7 +126,8 @@ int DeleteTopic(Client& client, const AdminFlags& f) {
 int Promote(Client& client, const AdminFlags& f) {
   std::string address = f.broker;
   if (address.rfind("http://", 0) == 0) address = address.substr(7);
-  const std::string body = nlohmann::json{{"advertised_address", address}}.dump();
+  const std::string body =
+      nlohmann::json{{"advertised_address", address}, {"force", f.force}}.dump();
   auto raw = client.Call("POST", "/internal/v1/promote", body);
   if (!raw.ok()) return Fail(raw.status());
   if (raw->status >= 400) return Fail(StatusFromHttp(*raw));
@@ -176,6 +178,7 @@ int main(int argc, char** argv) {
   auto* describe_group = app.add_subcommand("describe-group", "members, offsets and lag (JSON)");
   describe_group->add_option("--group", f.group, "group id")->required();
   auto* promote = app.add_subcommand("promote", "make the follower at --broker the leader");
+  promote->add_flag("--force", f.force, "even if it was not in sync (loses committed records)");
   // --broker/--json may come before or after the command.
   for (CLI::App* cmd : {&app, create, list, describe, remove, list_groups, describe_group, promote}) {
     gafka::AddCommon(cmd, f);

@@ -252,14 +252,19 @@ class BrokerService {
     }
     if (request.method == "POST" && request.path == "/internal/v1/promote") {
       std::string address;
+      bool force = false;
       auto body = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
       if (!body.is_discarded() && body.is_object() && body.contains("advertised_address") &&
           body["advertised_address"].is_string()) {
         address = body["advertised_address"].get<std::string>();
       }
+      if (!body.is_discarded() && body.is_object() && body.contains("force") &&
+          body["force"].is_boolean()) {
+        force = body["force"].get<bool>();
+      }
       auto promoted = std::make_shared<std::promise<Result<Epoch>>>();
       const bool posted = env_->loop().Post(
-          [this, promoted, address] { promoted->set_value(broker_->Promote(address)); });
+          [this, promoted, address, force] { promoted->set_value(broker_->Promote(address, force)); });
       if (!posted) return EncodeResponse(ApiResponse(MakeApiError(api_errors::kUnavailable, "busy")));
       Result<Epoch> epoch = promoted->get_future().get();
       if (!epoch.ok()) return EncodeResponse(ApiResponse(ErrorFromStatus(epoch.status())));

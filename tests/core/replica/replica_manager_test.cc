@@ -129,6 +129,23 @@ TEST_P(ReplicaTest, PromotionBumpsTheEpochAndFencesTheOldLeader) {
       << "the fenced leader follows the new one";
 }
 
+TEST_P(ReplicaTest, PromotingAnOutOfSyncFollowerNeedsForce) {
+  CreateAndWaitInSync("t");
+  cluster_->network().Isolate(NodeId(2));
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(ErrorCode(Produce(leader(), "x", Acks::kLeader)), 0);
+  Run(2'000);  // the follower leaves the ISR; the records are committed without it
+  cluster_->network().Heal();
+  // The first reply after the heal carries records and "not in sync".
+  for (int i = 0; i < 1'000 && follower().Offsets("t", 0).log_end_offset == Offset(0); ++i) Run(1);
+  ASSERT_GT(follower().Offsets("t", 0).log_end_offset, Offset(0));
+  leader().Crash();
+  auto refused = follower().broker().Promote();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Code::kConflict);
+  auto forced = follower().broker().Promote("", /*force=*/true);
+  EXPECT_TRUE(forced.ok());
+}
+
 TEST_P(ReplicaTest, ReturningLeaderTruncatesItsDivergentTail) {
   CreateAndWaitInSync("t");
   ASSERT_EQ(ErrorCode(Produce(leader(), "a0", Acks::kAll)), 0);
