@@ -33,8 +33,9 @@ Result<Epoch> EpochStore::Load() {
   if (bytes.size() != kSize || DecodeFixed32(bytes.data()) != kMagic ||
       DecodeFixed32(bytes.data() + 4) != kVersion ||
       DecodeFixed32(bytes.data() + 12) != crc32c::Value(bytes.data(), 12)) {
-    return Corruption(path + " is corrupt: the leader epoch is unknown; restore it from the "
-                             "other broker's status (docs/operations.md)");
+    return Corruption(path +
+                      " is corrupt: the leader epoch is unknown; restore it from the "
+                      "other broker's status (docs/operations.md)");
   }
   stored_ = Epoch(static_cast<int32_t>(DecodeFixed32(bytes.data() + 8)));
   CHECK(stored_.value() >= 0);

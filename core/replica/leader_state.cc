@@ -28,8 +28,7 @@ void LeaderState::OnFetch(NodeId follower, Offset fetch_offset, Offset durable_o
   f.last_fetch_ms = now_ms;
 }
 
-std::vector<std::function<void(Status)>> LeaderState::Update(Offset leader_durable,
-                                                             Millis now_ms) {
+std::vector<std::function<void(Status)>> LeaderState::Update(Offset leader_durable, Millis now_ms) {
   const Offset before = high_watermark_;
   Offset candidate = leader_durable;
   for (auto& [id, f] : followers_) {

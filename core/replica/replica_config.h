@@ -19,8 +19,8 @@ struct ReplicaConfig {
   std::string leader_address;  // its host:port (hints, status)
   Millis replica_lag_time_max_ms = 10'000;
   int min_insync_replicas = 1;
-  Millis fetch_max_wait_ms = 500;     // a leader parks an empty fetch this long
-  Millis fetch_timeout_ms = 5'000;    // a follower resends a fetch unanswered this long
+  Millis fetch_max_wait_ms = 500;   // a leader parks an empty fetch this long
+  Millis fetch_timeout_ms = 5'000;  // a follower resends a fetch unanswered this long
   uint32_t fetch_max_bytes = 4u << 20;
   Millis notice_retry_ms = 500;
   int notice_attempts_max = 20;

@@ -190,8 +190,8 @@ ReplicaFetchReply ReadFetchReply(Reader& r) {
     p.topic = r.String();
     p.partition = PartitionId(r.I32());
     const uint8_t status = r.U8();
-    p.status = status <= 3 ? static_cast<FetchPartitionStatus>(status)
-                           : FetchPartitionStatus::kFailed;
+    p.status =
+        status <= 3 ? static_cast<FetchPartitionStatus>(status) : FetchPartitionStatus::kFailed;
     p.high_watermark = Offset(r.I64());
     p.log_start_offset = Offset(r.I64());
     p.log_end_offset = Offset(r.I64());

@@ -30,9 +30,9 @@ enum class ReplicaMessageType : uint8_t {
 struct FetchPartition {
   std::string topic;
   PartitionId partition;
-  Offset fetch_offset;     // the follower's log end
-  Offset durable_offset;   // the follower's durable end
-  Epoch last_epoch{-1};    // epoch of its last record; -1: empty log
+  Offset fetch_offset;    // the follower's log end
+  Offset durable_offset;  // the follower's durable end
+  Epoch last_epoch{-1};   // epoch of its last record; -1: empty log
 };
 
 struct ReplicaFetch {
@@ -68,8 +68,8 @@ struct ReplicaFetchReply {
   uint64_t seq = 0;
   NodeId leader;
   Epoch epoch;
-  bool fenced = false;  // the answering broker no longer leads
-  std::string leader_address;  // where the current leader is, if known
+  bool fenced = false;                           // the answering broker no longer leads
+  std::string leader_address;                    // where the current leader is, if known
   std::optional<std::vector<TopicInfo>> topics;  // when the follower's hash differs
   std::vector<FetchPartitionReply> partitions;
 };

@@ -77,8 +77,7 @@ void CreateTopic(const std::string& address, const std::string& name) {
   ASSERT_TRUE(client.CreateTopic(create).ok());
 }
 
-Status ProduceValue(Client& client, const std::string& topic, const std::string& value,
-                    Acks acks) {
+Status ProduceValue(Client& client, const std::string& topic, const std::string& value, Acks acks) {
   ProduceMessage message;
   message.value = value;
   message.partition = PartitionId(0);

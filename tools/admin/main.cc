@@ -136,9 +136,10 @@ int Promote(Client& client, const AdminFlags& f) {
     return 0;
   }
   auto json = nlohmann::json::parse(raw->body, nullptr, false);
-  const long long epoch = !json.is_discarded() && json.contains("epoch") && json["epoch"].is_number()
-                              ? json["epoch"].get<long long>()
-                              : -1;
+  const long long epoch =
+      !json.is_discarded() && json.contains("epoch") && json["epoch"].is_number()
+          ? json["epoch"].get<long long>()
+          : -1;
   std::printf("%s is the leader now (epoch %lld)\n", address.c_str(), epoch);
   return 0;
 }
@@ -180,7 +181,8 @@ int main(int argc, char** argv) {
   auto* promote = app.add_subcommand("promote", "make the follower at --broker the leader");
   promote->add_flag("--force", f.force, "even if it was not in sync (loses committed records)");
   // --broker/--json may come before or after the command.
-  for (CLI::App* cmd : {&app, create, list, describe, remove, list_groups, describe_group, promote}) {
+  for (CLI::App* cmd :
+       {&app, create, list, describe, remove, list_groups, describe_group, promote}) {
     gafka::AddCommon(cmd, f);
   }
   CLI11_PARSE(app, argc, argv);

@@ -1,5 +1,6 @@
 #include "tools/bench/failover_bench.h"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -9,7 +10,6 @@
 
 #include <atomic>
 #include <cstdio>
-#include <fcntl.h>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -147,10 +147,9 @@ int Run(const Options& o) {
   const std::string leader = "127.0.0.1:" + std::to_string(FreePort());
   const std::string follower = "127.0.0.1:" + std::to_string(FreePort());
   const std::string broker = BrokerPath();
-  const pid_t leader_pid =
-      Spawn({broker, "--id=1", "--port=" + leader.substr(10), "--data-dir=" + dir.path() + "/1",
-             "--min-insync-replicas=2"},
-            dir.path() + "/leader.log");
+  const pid_t leader_pid = Spawn({broker, "--id=1", "--port=" + leader.substr(10),
+                                  "--data-dir=" + dir.path() + "/1", "--min-insync-replicas=2"},
+                                 dir.path() + "/leader.log");
   const pid_t follower_pid =
       Spawn({broker, "--id=2", "--port=" + follower.substr(10), "--data-dir=" + dir.path() + "/2",
              "--role=follower", "--leader=" + leader},
@@ -165,8 +164,8 @@ int Run(const Options& o) {
   CreateTopicRequest create;
   create.name = "t";
   create.partitions = 1;
-  bool ready = WaitHealthy(leader, 20) && WaitHealthy(follower, 20) &&
-               admin.CreateTopic(create).ok();
+  bool ready =
+      WaitHealthy(leader, 20) && WaitHealthy(follower, 20) && admin.CreateTopic(create).ok();
   for (int i = 0; ready && i < 500 && !ProduceOne(admin, "warmup", Acks::kAll).ok(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

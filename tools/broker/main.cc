@@ -3,8 +3,13 @@
 // SIGTERM/SIGINT (stop accepting, complete parked polls, finish pending syncs,
 // exit 0). `gafka-broker` alone serves ./data on 127.0.0.1:9001.
 //
+// With --role=follower --leader=host:port it replicates that leader
+// (docs/replication.md); every broker serves /internal/v1/replica and
+// /internal/v1/promote for that.
+//
 // Threads: main (setup, then the HTTP accept loop), the event loop that owns
-// the Broker, httplib workers, I/O threads of the disk, and a signal watcher.
+// the Broker, httplib workers, I/O threads of the disk, one sender thread per
+// replication peer (HttpTransport), and a signal watcher.
 #include <pthread.h>
 #include <signal.h>
 
@@ -219,7 +224,8 @@ class BrokerService {
     env_->loop().RunInThread();
     BrokerConfig config = MakeBrokerConfig(flags_);
     real::HttpTransport* transport = transport_.get();
-    if (config.replication.follower) config.replication.leader_peer = transport->AddPeer(flags_.leader);
+    if (config.replication.follower)
+      config.replication.leader_peer = transport->AddPeer(flags_.leader);
     config.replication.resolve_peer = [transport](const std::string& address) {
       return std::optional<NodeId>(transport->AddPeer(address));
     };
@@ -263,9 +269,11 @@ class BrokerService {
         force = body["force"].get<bool>();
       }
       auto promoted = std::make_shared<std::promise<Result<Epoch>>>();
-      const bool posted = env_->loop().Post(
-          [this, promoted, address, force] { promoted->set_value(broker_->Promote(address, force)); });
-      if (!posted) return EncodeResponse(ApiResponse(MakeApiError(api_errors::kUnavailable, "busy")));
+      const bool posted = env_->loop().Post([this, promoted, address, force] {
+        promoted->set_value(broker_->Promote(address, force));
+      });
+      if (!posted)
+        return EncodeResponse(ApiResponse(MakeApiError(api_errors::kUnavailable, "busy")));
       Result<Epoch> epoch = promoted->get_future().get();
       if (!epoch.ok()) return EncodeResponse(ApiResponse(ErrorFromStatus(epoch.status())));
       response.body = "{\"role\":\"leader\",\"epoch\":" + std::to_string(epoch->value()) + "}";

@@ -122,8 +122,8 @@ class FailoverRun {
       EXPECT_EQ(final_values[offset], value) << "acks=all write lost at offset " << offset;
     }
     for (const auto& [offset, value] : unclean_ ? decltype(seen_){} : seen_) {
-      EXPECT_EQ(final_values[offset], value) << "a reader saw offset " << offset
-                                             << " and it was truncated later";
+      EXPECT_EQ(final_values[offset], value)
+          << "a reader saw offset " << offset << " and it was truncated later";
     }
     EXPECT_EQ(returned.ReadAll("t", 0), log) << "the logs converge, byte for byte";
     EXPECT_EQ(returned.Offsets("t", 0).log_end_offset, leader.Offsets("t", 0).log_end_offset);
@@ -132,9 +132,10 @@ class FailoverRun {
     }
     ::testing::Test::RecordProperty("acked_all", static_cast<int>(acked_all_.size()));
     ::testing::Test::RecordProperty("lost_acks1", lost_acks1_);
-    std::printf("seed %llu: %zu acks=all acked, %zu acks=1 acked, %d acks=1 lost by the failover%s\n",
-                static_cast<unsigned long long>(seed_), acked_all_.size(), acked_one_.size(),
-                lost_acks1_, unclean_ ? " (unclean promotion)" : "");
+    std::printf(
+        "seed %llu: %zu acks=all acked, %zu acks=1 acked, %d acks=1 lost by the failover%s\n",
+        static_cast<unsigned long long>(seed_), acked_all_.size(), acked_one_.size(), lost_acks1_,
+        unclean_ ? " (unclean promotion)" : "");
     EXPECT_FALSE(acked_all_.empty()) << "the run acknowledged acks=all writes";
   }
 

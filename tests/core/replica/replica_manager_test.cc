@@ -85,8 +85,7 @@ TEST_P(ReplicaTest, AcksAllWaitsForAnIsolatedFollowerUntilItLeavesTheIsr) {
   Run(2'000);  // past replica_lag_time_max_ms: the ISR shrinks to the leader
   ASSERT_TRUE(pending->has_value());
   EXPECT_EQ(ErrorCode(**pending), 0);
-  EXPECT_EQ(As<FetchResponse>(leader().Call(BrokerHarness::FetchAt("t", 0, 1))).records.size(),
-            1u);
+  EXPECT_EQ(As<FetchResponse>(leader().Call(BrokerHarness::FetchAt("t", 0, 1))).records.size(), 1u);
 }
 
 TEST_P(ReplicaTest, MinInsyncReplicasRefusesAcksAllWith503) {
@@ -169,15 +168,15 @@ TEST_P(ReplicaTest, ReturningLeaderTruncatesItsDivergentTail) {
   EXPECT_EQ(leader().Offsets("t", 0).log_end_offset, Offset(4)) << "the divergent tail is gone";
   bool truncated = false;
   for (const std::string& line : leader().logger().lines()) {
-    truncated = truncated || line.find("truncating divergent tail of t-0 from 7 to 2") !=
-                                 std::string::npos;
+    truncated =
+        truncated || line.find("truncating divergent tail of t-0 from 7 to 2") != std::string::npos;
   }
   EXPECT_TRUE(truncated) << "the five acks=1 records past offset 2 were cut";
 }
 
 TEST_P(ReplicaTest, LostReplicationMessagesAreRetried) {
-  cluster_->network().AddDropFilter(sim::DropFilter{kReplicationKind, std::nullopt, std::nullopt,
-                                                    0.3});
+  cluster_->network().AddDropFilter(
+      sim::DropFilter{kReplicationKind, std::nullopt, std::nullopt, 0.3});
   CreateAndWaitInSync("t");
   Run(2'000);
   std::vector<std::string> sent;
