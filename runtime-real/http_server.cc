@@ -139,6 +139,8 @@ class HttpServer::Impl {
     server_.stop();
   }
 
+  void SetInternalHandler(HttpServer::InternalHandler handler) { internal_ = std::move(handler); }
+
   Stats stats() const { return Stats{requests_.load(), rejected_busy_.load(), timed_out_.load()}; }
 
  private:
@@ -215,6 +217,10 @@ class HttpServer::Impl {
 
   void Handle(const httplib::Request& raw, httplib::Response& out) {
     requests_.fetch_add(1);
+    if (internal_ && raw.path.rfind("/internal/", 0) == 0) {
+      WriteResponse(internal_(ToHttpRequest(raw)), out);
+      return;
+    }
     auto decoded = DecodeRequest(ToHttpRequest(raw), config_.limits);
     if (auto* error = std::get_if<ApiError>(&decoded)) {
       WriteResponse(EncodeResponse(ApiResponse(std::move(*error))), out);
@@ -269,6 +275,7 @@ class HttpServer::Impl {
     WriteResponse(EncodeResponse(response), out);
   }
 
+  HttpServer::InternalHandler internal_;  // set before Run(); then read-only
   const HttpServerConfig config_;
   Broker& broker_;
   PostFn post_;
@@ -298,6 +305,10 @@ Status HttpServer::Bind() {
 Status HttpServer::Run() { return impl_->Run(); }
 
 void HttpServer::Stop() { impl_->Stop(); }
+
+void HttpServer::SetInternalHandler(InternalHandler handler) {
+  impl_->SetInternalHandler(std::move(handler));
+}
 
 HttpServer::Stats HttpServer::stats() const { return impl_->stats(); }
 

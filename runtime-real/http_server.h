@@ -65,6 +65,12 @@ class HttpServer {
   // Serves until Stop(); returns once no worker is busy. Requires Bind().
   Status Run();
 
+  // Requests whose path starts with "/internal/" (broker-to-broker traffic,
+  // replication admin) go to `handler` on the worker thread instead of the
+  // API codec. Set before Run(); without one they are unknown routes.
+  using InternalHandler = std::function<HttpResponse(const HttpRequest&)>;
+  void SetInternalHandler(InternalHandler handler);
+
   // Stops accepting connections; Run() returns when the workers drain.
   // Thread-safe and idempotent; safe from a signal-watcher thread.
   void Stop();

@@ -16,6 +16,7 @@
 #include "core/broker/producer.h"
 #include "core/broker/topic_manager.h"
 #include "core/broker/topic_registry.h"
+#include "core/replica/replica_manager.h"
 
 namespace gafka {
 
@@ -26,7 +27,8 @@ class Broker::Impl {
   Impl(Env& env, BrokerConfig config);
   ~Impl();
 
-  Status Open();
+  Status Open(Transport* transport);
+  Result<Epoch> Promote(const std::string& advertised_address, bool force);
   void Execute(ApiRequest request, Done done);
   void Shutdown(std::function<void()> done);
   void SetGroupHandler(std::unique_ptr<GroupRequestHandler> handler);
@@ -66,6 +68,7 @@ class Broker::Impl {
   Fetcher fetcher_;
   std::unique_ptr<GroupRequestHandler> groups_;
   GroupService* group_service_ = nullptr;  // groups_ when it is the broker's own
+  std::unique_ptr<ReplicaManager> replica_;  // null: a single broker
   TimerId retention_timer_ = kNoTimer;
   bool shutting_down_ = false;
   std::function<void()> shutdown_done_;
@@ -111,7 +114,7 @@ Broker::Impl::~Impl() {
   if (shutdown_timer_ != kNoTimer) env_.clock.Cancel(shutdown_timer_);
 }
 
-Status Broker::Impl::Open() {
+Status Broker::Impl::Open(Transport* transport) {
   GAFKA_RETURN_IF_ERROR(topics_.Open());
   if (config_.enable_groups) {
     GroupConfig gc = config_.groups;
@@ -132,6 +135,25 @@ Status Broker::Impl::Open() {
     }
     group_service_ = service->get();
     groups_ = std::move(service).value();
+  }
+  if (transport != nullptr) {
+    ReplicaConfig replication = config_.replication;
+    replication.self = config_.id;
+    replication.data_dir = config_.data_dir;
+    replica_ = std::make_unique<ReplicaManager>(
+        env_, *transport, topics_, std::move(replication),
+        ReplicaManager::BrokerHooks{
+            [this](Partition& partition) {  // the HW advanced: wake readers
+              fetcher_.OnDurable(partition, Status::Ok());
+              if (group_service_ != nullptr) group_service_->OnDurable(partition);
+            },
+            [this](Partition& partition) {
+              fetcher_.FailAll(partition, broker_error::UnknownTopic(partition.topic()));
+            }});
+    producer_.set_commit_wait([this](Partition& partition, Offset end, auto done) {
+      replica_->WaitCommitted(partition, end, std::move(done));
+    });
+    GAFKA_RETURN_IF_ERROR(replica_->Open());
   }
   size_t partitions = 0, failed = 0;
   for (const auto& [name, topic] : topics_.topics()) {
@@ -176,7 +198,20 @@ void Broker::Impl::HandleProduce(ProduceRequest request, Done done) {
     done(broker_error::UnknownTopic(request.topic));
     return;
   }
+  if (replica_ != nullptr) {
+    if (auto refused = replica_->CheckProduce(*topic, request.acks)) {
+      done(std::move(*refused));
+      return;
+    }
+  }
   producer_.Produce(*topic, std::move(request), std::move(done));
+  if (replica_ != nullptr) replica_->OnAppended();
+}
+
+Result<Epoch> Broker::Impl::Promote(const std::string& advertised_address, bool force) {
+  if (replica_ == nullptr) return InvalidArgument("this broker does not replicate");
+  if (shutting_down_) return Unavailable("shutting down");
+  return replica_->Promote(advertised_address, force);
 }
 
 void Broker::Impl::HandleFetch(FetchRequest request, Done done) {
@@ -202,6 +237,12 @@ void Broker::Impl::HandleFetch(FetchRequest request, Done done) {
 void Broker::Impl::HandleCreate(const CreateTopicRequest& request, Done done) {
   // The codec validated already; a second check keeps the registry clean
   // whoever the caller is (the simulator builds requests directly).
+  if (replica_ != nullptr) {
+    if (auto refused = replica_->CheckAdminWrite()) {
+      done(std::move(*refused));
+      return;
+    }
+  }
   const TopicInfo info = TopicFromRequest(request, config_.default_topic_config);
   Status valid = ValidateNewTopic(info, config_.limits);
   if (!valid.ok()) {
@@ -220,6 +261,12 @@ void Broker::Impl::HandleCreate(const CreateTopicRequest& request, Done done) {
 }
 
 void Broker::Impl::HandleDelete(const DeleteTopicRequest& request, Done done) {
+  if (replica_ != nullptr) {
+    if (auto refused = replica_->CheckAdminWrite()) {
+      done(std::move(*refused));
+      return;
+    }
+  }
   const ApiError gone = broker_error::UnknownTopic(request.name);
   Status deleted = topics_.Delete(
       request.name, [this, &gone](Partition& partition) { fetcher_.FailAll(partition, gone); });
@@ -281,7 +328,8 @@ void Broker::Impl::HandleHealth(Done done) {
 void Broker::Impl::HandleStatus(Done done) {
   StatusResponse response;
   response.broker_id = config_.id;
-  response.role = config_.role;
+  response.role = replica_ != nullptr ? replica_->role() : config_.role;
+  if (replica_ != nullptr) response.json_extra = replica_->StatusJson();
   response.uptime_ms = env_.clock.NowMs() - opened_ms_;
   CHECK(response.uptime_ms >= 0);
   for (const auto& [name, topic] : topics_.topics()) response.topics.push_back(Describe(*topic));
@@ -313,6 +361,7 @@ void Broker::Impl::OnDurable(Partition& partition, const Status& status) {
     env_.logger.Log(LogLevel::kError, "sync failed on " + partition.dir() + ": " +
                                           status.ToString() + "; the partition refuses service");
   }
+  if (replica_ != nullptr) replica_->OnDurable(partition);  // the HW first: readers stop there
   fetcher_.OnDurable(partition, status);
   if (group_service_ != nullptr) group_service_->OnDurable(partition);
   topics_.OnSyncCompleted(partition);
@@ -354,6 +403,7 @@ void Broker::Impl::Shutdown(std::function<void()> done) {
                                        " pending syncs");
   fetcher_.CompleteAllEmpty();
   if (group_service_ != nullptr) group_service_->CompleteAllEmpty();
+  if (replica_ != nullptr) replica_->Shutdown();
   shutdown_done_ = std::move(done);
   MaybeFinishShutdown();
 }
@@ -387,11 +437,19 @@ Broker::Broker(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Broker::~Broker() = default;
 
 Result<std::unique_ptr<Broker>> Broker::Open(Env& env, BrokerConfig config) {
+  return Open(env, std::move(config), nullptr);
+}
+
+Result<Epoch> Broker::Promote(const std::string& advertised_address, bool force) {
+  return impl_->Promote(advertised_address, force);
+}
+
+Result<std::unique_ptr<Broker>> Broker::Open(Env& env, BrokerConfig config, Transport* transport) {
   if (config.max_waiters == 0 || config.index_interval_bytes == 0) {
     return InvalidArgument("broker config: max_waiters and index_interval_bytes must be positive");
   }
   auto impl = std::make_unique<Impl>(env, std::move(config));
-  GAFKA_RETURN_IF_ERROR(impl->Open());
+  GAFKA_RETURN_IF_ERROR(impl->Open(transport));
   return std::unique_ptr<Broker>(new Broker(std::move(impl)));
 }
 

@@ -13,6 +13,7 @@
 #include "core/log/partition_log.h"
 #include "core/protocol/codec.h"
 #include "core/protocol/messages.h"
+#include "core/replica/replica_config.h"
 
 namespace gafka {
 
@@ -29,6 +30,8 @@ struct BrokerConfig {
   // not absolute; default "<data_dir>/__consumer_offsets".
   bool enable_groups = true;
   GroupConfig groups;
+  // Replication (docs/replication.md); used only when Open gets a Transport.
+  ReplicaConfig replication;
 };
 
 class Broker {
@@ -37,6 +40,16 @@ class Broker {
   // Loads topic metadata, removes orphan partition directories and recovers
   // every partition log.
   static Result<std::unique_ptr<Broker>> Open(Env& env, BrokerConfig config);
+  // The same, replicating through `transport` (leader or follower per
+  // config.replication). The transport must outlive the broker.
+  static Result<std::unique_ptr<Broker>> Open(Env& env, BrokerConfig config, Transport* transport);
+
+  // Replication: makes this follower the leader of a new epoch (a leader
+  // answers its current epoch). kFailedPrecondition-like errors as Status.
+  // `advertised_address` (host:port clients reach it at) becomes the leader
+  // hint the fenced old leader gives; empty: the configured one.
+  // `force`: promote even if the follower was not in sync (unclean).
+  Result<Epoch> Promote(const std::string& advertised_address = "", bool force = false);
 
   // Executes one request; `done` is called exactly once, later or at once,
   // on the loop (long polls and acked produces complete later).

@@ -43,12 +43,28 @@ Result<AppendResult> Partition::Append(std::span<const RecordInput> records,
     if (durable) durable(status);
     listener_(*this, status);
   };
-  auto appended = log_->Append(records, Epoch(0), std::move(on_durable));
+  auto appended = log_->Append(records, epoch_, std::move(on_durable));
   if (!appended.ok()) return appended.status();
   ++pending_syncs_;
   CHECK_MSG(appended->base_offset == end_before, "the log appends at its end");
   CHECK(log_->end_offset() == end_before + static_cast<int64_t>(records.size()));
   return appended;
+}
+
+Status Partition::AppendReplicated(std::span<const Record> records,
+                                   std::function<void(Status)> durable) {
+  CHECK(!closing_);
+  CHECK_MSG(!records.empty(), "an append carries at least one record");
+  auto on_durable = [this, durable = std::move(durable)](Status status) {
+    if (closing_) return;
+    CHECK_MSG(pending_syncs_ > 0, "a durable callback without a pending append");
+    --pending_syncs_;
+    if (durable) durable(status);
+    listener_(*this, status);
+  };
+  GAFKA_RETURN_IF_ERROR(log_->AppendReplicated(records, std::move(on_durable)));
+  ++pending_syncs_;
+  return Status::Ok();
 }
 
 PartitionInfo Partition::Info(NodeId leader) const {
@@ -60,7 +76,7 @@ PartitionInfo Partition::Info(NodeId leader) const {
   info.size_bytes = log_->size_bytes();
   info.status = log_->failed().ok() ? "ok" : log_->failed().ToString();
   info.leader = leader;
-  info.leader_epoch = Epoch(0);
+  info.leader_epoch = epoch_;
   CHECK(info.log_start_offset <= info.log_end_offset);
   CHECK(info.high_watermark <= info.log_end_offset);
   return info;

@@ -8,13 +8,16 @@
 //   yet; the object is destroyed only when it is zero (or at broker death).
 // - high_watermark() == log().durable_offset(): with no replication, a record
 //   is committed once it is durable here, and readers never see past it
-//   (a crash could lose anything beyond).
+//   (a crash could lose anything beyond). With replication (core/replica) the
+//   HW is further capped by what the in-sync replicas hold durably
+//   (set_high_watermark_cap); it is never above the durable offset.
 // - after the broker's listener ran for a durable event, no waiter parked on
 //   this partition can read data (the listener wakes them).
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -52,7 +55,19 @@ class Partition {
   Result<AppendResult> Append(std::span<const RecordInput> records,
                               std::function<void(Status)> durable);
 
-  Offset high_watermark() const { return log_->durable_offset(); }
+  // PartitionLog::AppendReplicated (a follower copying its leader), counted
+  // like Append.
+  Status AppendReplicated(std::span<const Record> records, std::function<void(Status)> durable);
+
+  Offset high_watermark() const {
+    const Offset durable = log_->durable_offset();
+    return hw_cap_.has_value() && *hw_cap_ < durable ? *hw_cap_ : durable;
+  }
+  // Replication: the committed offset as the replica logic knows it.
+  void set_high_watermark_cap(Offset cap) { hw_cap_ = cap; }
+  // The leader epoch stamped on appended records.
+  void set_epoch(Epoch epoch) { epoch_ = epoch; }
+  Epoch epoch() const { return epoch_; }
   size_t pending_syncs() const { return pending_syncs_; }
 
   // The describe/offsets view of this partition.
@@ -70,6 +85,8 @@ class Partition {
   DurableListener listener_;
   size_t pending_syncs_ = 0;
   bool closing_ = false;  // set by the destructor: late callbacks are ignored
+  std::optional<Offset> hw_cap_;  // replication's committed offset; none: single broker
+  Epoch epoch_{0};
   std::set<uint64_t> waiter_ids_;
   std::unique_ptr<PartitionLog> log_;
 };

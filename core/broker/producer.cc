@@ -82,6 +82,17 @@ void Producer::Produce(Topic& topic, ProduceRequest request, Done done) {
     std::function<void(Status)> durable;
     if (wait_for_durability) {
       durable = [this, id, indices](Status status) { OnGroupDurable(id, indices, status); };
+      if (request.acks == Acks::kAll && commit_wait_) {
+        // Durable here first, then committed (HW past the append's end).
+        const Offset end = partition->log().end_offset() + static_cast<int64_t>(indices.size());
+        durable = [this, partition, end, local = std::move(durable)](Status status) {
+          if (!status.ok()) {
+            local(status);
+            return;
+          }
+          commit_wait_(*partition, end, local);
+        };
+      }
     }
     if (AppendGroup(*partition, &request, indices, &response, std::move(durable)) &&
         wait_for_durability) {

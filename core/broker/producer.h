@@ -55,6 +55,13 @@ class Producer {
   // Requests waiting for durability.
   size_t in_flight() const { return pending_.size(); }
 
+  // Replication (core/replica): acks=all waits, after the local durable
+  // callback, until `wait(partition, end_offset, done)` calls done. Unset:
+  // acks=all == acks=1.
+  using CommitWait =
+      std::function<void(Partition&, Offset end_offset, std::function<void(Status)> done)>;
+  void set_commit_wait(CommitWait wait) { commit_wait_ = std::move(wait); }
+
  private:
   struct Pending {
     ProduceResponse response;
@@ -72,6 +79,7 @@ class Producer {
   static void Answer(ProduceResponse response, const Done& done);
 
   BrokerMetrics& metrics_;
+  CommitWait commit_wait_;
   uint64_t next_id_ = 1;
   std::map<uint64_t, Pending> pending_;
 };

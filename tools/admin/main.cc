@@ -10,6 +10,7 @@
 //   gafka-admin describe-group --group=g
 //   gafka-admin reset-offsets --group=g --topic=t (--to-earliest | --to-latest |
 //                             --to-offset=N | --to-timestamp=MS) [--force]
+//   gafka-admin promote --broker=host:port [--force]   (make that follower the leader)
 //
 // Every command takes --broker (default localhost:9001) and --json (print the
 // broker's JSON answer instead of a table). Exit code 0 on success, 1 when the
@@ -223,6 +224,29 @@ int ResetOffsets(Client& client, const AdminFlags& f) {
   return 0;
 }
 
+// POST /internal/v1/promote; the broker's own address becomes the leader
+// hint the old leader gives once fenced.
+int Promote(Client& client, const AdminFlags& f) {
+  std::string address = f.broker;
+  if (address.rfind("http://", 0) == 0) address = address.substr(7);
+  const std::string body =
+      nlohmann::json{{"advertised_address", address}, {"force", f.force}}.dump();
+  auto raw = client.Call("POST", "/internal/v1/promote", body);
+  if (!raw.ok()) return Fail(raw.status());
+  if (raw->status >= 400) return Fail(StatusFromHttp(*raw));
+  if (f.json) {
+    std::printf("%s\n", raw->body.c_str());
+    return 0;
+  }
+  auto json = nlohmann::json::parse(raw->body, nullptr, false);
+  const long long epoch =
+      !json.is_discarded() && json.contains("epoch") && json["epoch"].is_number()
+          ? json["epoch"].get<long long>()
+          : -1;
+  std::printf("%s is the leader now (epoch %lld)\n", address.c_str(), epoch);
+  return 0;
+}
+
 void AddCommon(CLI::App* cmd, AdminFlags& f) {
   cmd->add_option("--broker", f.broker, "broker host:port")->capture_default_str();
   cmd->add_flag("--json", f.json, "print the broker's JSON answer");
@@ -271,8 +295,11 @@ int main(int argc, char** argv) {
                     "to the first record at/after this time (ms since the epoch)")
       ->check(CLI::NonNegativeNumber);
   reset->add_flag("--force", f.force, "reset although members are active (they rebalance)");
+  auto* promote = app.add_subcommand("promote", "make the follower at --broker the leader");
+  promote->add_flag("--force", f.force, "even if it was not in sync (loses committed records)");
   // --broker/--json may come before or after the command.
-  for (CLI::App* cmd : {&app, create, list, describe, remove, list_groups, describe_group, reset}) {
+  for (CLI::App* cmd :
+       {&app, create, list, describe, remove, list_groups, describe_group, reset, promote}) {
     gafka::AddCommon(cmd, f);
   }
   CLI11_PARSE(app, argc, argv);
@@ -285,5 +312,6 @@ int main(int argc, char** argv) {
   if (list_groups->parsed()) return gafka::ListGroups(client, f);
   if (describe_group->parsed()) return gafka::DescribeGroup(client, f);
   if (reset->parsed()) return gafka::ResetOffsets(client, f);
+  if (promote->parsed()) return gafka::Promote(client, f);
   return 2;
 }

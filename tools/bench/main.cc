@@ -10,6 +10,7 @@
 //   gafka-bench restart [--gib G] [--partitions P] [--connections N] [--batch B]
 //   gafka-bench consume --broker H:P [--mode both|direct|group] [--partitions P] [--messages N]
 //   gafka-bench group-rebalance --broker H:P [--partitions P] [--session-ms S] [--rounds R]
+//   gafka-bench failover [--seconds T] [--writers W] [--size S]
 //
 // Every subcommand prints readable figures, then one JSON object as its last
 // line of stdout.
@@ -20,6 +21,7 @@
 #include "tools/bench/log_recover.h"
 #include "tools/bench/e2e_bench.h"
 #include "tools/bench/group_bench.h"
+#include "tools/bench/failover_bench.h"
 #include "tools/bench/http_ceiling.h"
 #include "tools/bench/produce_bench.h"
 #include "tools/bench/restart_bench.h"
@@ -35,6 +37,7 @@ constexpr gafka::bench::RegisterFn kBenchmarks[] = {
     gafka::bench::RegisterRestart,
     gafka::bench::RegisterGroupConsume,
     gafka::bench::RegisterGroupRebalance,
+    gafka::bench::RegisterFailover,
 };
 
 }  // namespace

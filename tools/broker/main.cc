@@ -3,8 +3,13 @@
 // SIGTERM/SIGINT (stop accepting, complete parked polls, finish pending syncs,
 // exit 0). `gafka-broker` alone serves ./data on 127.0.0.1:9001.
 //
+// With --role=follower --leader=host:port it replicates that leader
+// (docs/replication.md); every broker serves /internal/v1/replica and
+// /internal/v1/promote for that.
+//
 // Threads: main (setup, then the HTTP accept loop), the event loop that owns
-// the Broker, httplib workers, I/O threads of the disk, and a signal watcher.
+// the Broker, httplib workers, I/O threads of the disk, one sender thread per
+// replication peer (HttpTransport), and a signal watcher.
 #include <pthread.h>
 #include <signal.h>
 
@@ -22,8 +27,10 @@
 #include <vector>
 
 #include "core/broker/broker.h"
+#include "core/protocol/errors.h"
 #include "runtime-real/http_server.h"
 #include "runtime-real/malloc_tuning.h"
+#include "runtime-real/http_transport.h"
 #include "runtime-real/real_env.h"
 
 namespace gafka {
@@ -48,6 +55,9 @@ struct BrokerFlags {
   Millis group_session_timeout_ms = 10'000;
   Millis group_heartbeat_interval_ms = 3'000;
   std::string group_assignor = "round-robin";
+  int min_insync_replicas = 1;
+  Millis replica_lag_time_max_ms = 10'000;
+  std::string advertised_address;
 };
 
 // --config FILE holds the same keys as the flags (JSON object; "data_dir" and
@@ -100,6 +110,16 @@ void AddFlags(CLI::App& app, BrokerFlags& f) {
       ->check(CLI::IsMember({"leader", "follower"}))
       ->capture_default_str();
   app.add_option("--leader", f.leader, "host:port of the leader (followers)");
+  app.add_option("--min-insync-replicas", f.min_insync_replicas,
+                 "acks=all is refused (503) with fewer in-sync replicas than this")
+      ->check(CLI::Range(1, 16))
+      ->capture_default_str();
+  app.add_option("--replica-lag-time-max-ms", f.replica_lag_time_max_ms,
+                 "a follower not caught up for this long leaves the in-sync set")
+      ->check(CLI::Range(Millis{10}, Millis{3'600'000}))
+      ->capture_default_str();
+  app.add_option("--advertised-address", f.advertised_address,
+                 "host:port clients reach this broker at (default: host:port)");
   app.add_option("--config", f.config_file, "JSON file with the same keys as these flags");
   app.add_option("--log-level", f.log_level, "debug, info, warn or error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
@@ -156,6 +176,15 @@ BrokerConfig MakeBrokerConfig(const BrokerFlags& flags) {
   config.groups.session_timeout_ms = flags.group_session_timeout_ms;
   config.groups.heartbeat_interval_ms = flags.group_heartbeat_interval_ms;
   config.groups.assignor = ParseAssignor(flags.group_assignor).value_or(AssignorKind::kRoundRobin);
+  config.replication.follower = flags.role == "follower";
+  config.replication.leader_address = flags.leader;
+  config.replication.min_insync_replicas = flags.min_insync_replicas;
+  config.replication.replica_lag_time_max_ms = flags.replica_lag_time_max_ms;
+  config.replication.fetch_timeout_ms = 2'000;
+  config.replication.advertised_address =
+      !flags.advertised_address.empty()
+          ? flags.advertised_address
+          : (flags.port != 0 ? flags.host + ":" + std::to_string(flags.port) : "");
   return config;
 }
 
@@ -212,17 +241,22 @@ class BrokerService {
     options.log.min_level = ParseLogLevel(flags_.log_level);
     options.log.file_path = flags_.log_file;
     GAFKA_ASSIGN_OR_RETURN(env_, real::RealEnv::Create(options));
-    if (flags_.role == "follower") {
-      env_->logger().Log(
-          LogLevel::kWarn,
-          "role follower (leader " + (flags_.leader.empty() ? "unset" : flags_.leader) +
-              "): replication is not implemented yet; serving as a standalone broker");
+    if (flags_.role == "follower" && flags_.leader.empty()) {
+      return InvalidArgument("--role follower needs --leader host:port");
     }
+    transport_ = std::make_unique<real::HttpTransport>(env_->loop(), env_->logger());
     env_->loop().RunInThread();
-    const BrokerConfig config = MakeBrokerConfig(flags_);
+    BrokerConfig config = MakeBrokerConfig(flags_);
+    real::HttpTransport* transport = transport_.get();
+    if (config.replication.follower)
+      config.replication.leader_peer = transport->AddPeer(flags_.leader);
+    config.replication.resolve_peer = [transport](const std::string& address) {
+      return std::optional<NodeId>(transport->AddPeer(address));
+    };
     // Open on the loop thread: the core is touched only from there.
     std::promise<Result<std::unique_ptr<Broker>>> opened;
-    env_->loop().PostUnbounded([&] { opened.set_value(Broker::Open(env_->env(), config)); });
+    env_->loop().PostUnbounded(
+        [&] { opened.set_value(Broker::Open(env_->env(), config, transport)); });
     Result<std::unique_ptr<Broker>> broker = opened.get_future().get();
     if (!broker.ok()) {
       return Status(broker.status().code(), "cannot open the broker in " + flags_.data_dir + ": " +
@@ -233,7 +267,44 @@ class BrokerService {
     server_ = std::make_unique<HttpServer>(
         MakeHttpConfig(flags_, config.limits), *broker_,
         [&loop](Task task) { return loop.Post(std::move(task)); }, env_->logger());
+    server_->SetInternalHandler([this](const HttpRequest& request) { return Internal(request); });
     return server_->Bind();
+  }
+
+  // /internal/v1/replica: replication messages; /internal/v1/promote: make
+  // this follower the leader (gafka-admin promote).
+  HttpResponse Internal(const HttpRequest& request) {
+    HttpResponse response;
+    if (request.method == "POST" && request.path == "/internal/v1/replica") {
+      response.body = transport_->HandleInbound(request.body);
+      response.content_type = "application/octet-stream";
+      return response;
+    }
+    if (request.method == "POST" && request.path == "/internal/v1/promote") {
+      std::string address;
+      bool force = false;
+      auto body = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+      if (!body.is_discarded() && body.is_object() && body.contains("advertised_address") &&
+          body["advertised_address"].is_string()) {
+        address = body["advertised_address"].get<std::string>();
+      }
+      if (!body.is_discarded() && body.is_object() && body.contains("force") &&
+          body["force"].is_boolean()) {
+        force = body["force"].get<bool>();
+      }
+      auto promoted = std::make_shared<std::promise<Result<Epoch>>>();
+      const bool posted = env_->loop().Post([this, promoted, address, force] {
+        promoted->set_value(broker_->Promote(address, force));
+      });
+      if (!posted)
+        return EncodeResponse(ApiResponse(MakeApiError(api_errors::kUnavailable, "busy")));
+      Result<Epoch> epoch = promoted->get_future().get();
+      if (!epoch.ok()) return EncodeResponse(ApiResponse(ErrorFromStatus(epoch.status())));
+      response.body = "{\"role\":\"leader\",\"epoch\":" + std::to_string(epoch->value()) + "}";
+      return response;
+    }
+    return EncodeResponse(
+        ApiResponse(MakeApiError(api_errors::kNotFound, "unknown internal route " + request.path)));
   }
 
   // Idempotent; from the watcher or from main.
@@ -252,6 +323,7 @@ class BrokerService {
     }
     if (env_ != nullptr) env_->loop().Join();
     broker_.reset();
+    transport_.reset();  // after the core: joins the sender threads
   }
 
   // Signals are blocked in every thread (see main); this thread takes them.
@@ -277,6 +349,7 @@ class BrokerService {
 
   const BrokerFlags flags_;
   std::unique_ptr<real::RealEnv> env_;
+  std::unique_ptr<real::HttpTransport> transport_;
   std::unique_ptr<Broker> broker_;
   std::unique_ptr<HttpServer> server_;
   std::atomic<bool> shutdown_started_{false};

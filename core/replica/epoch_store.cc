@@ -1,0 +1,65 @@
+#include "core/replica/epoch_store.h"
+
+#include <memory>
+
+#include "core/base/check.h"
+#include "core/base/coding.h"
+#include "core/base/crc32c.h"
+#include "core/broker/layout.h"
+
+namespace gafka {
+namespace {
+
+constexpr uint32_t kMagic = 0x4c505247;  // "GRPL"
+constexpr uint32_t kVersion = 1;
+constexpr size_t kSize = 16;
+constexpr std::string_view kFileName = "replica.state";
+constexpr std::string_view kTempFileName = "replica.state.tmp";
+
+}  // namespace
+
+EpochStore::EpochStore(Disk& disk, std::string data_dir)
+    : disk_(disk), data_dir_(std::move(data_dir)) {}
+
+Result<Epoch> EpochStore::Load() {
+  const std::string path = JoinPath(data_dir_, kFileName);
+  if (!disk_.Exists(path)) {
+    stored_ = Epoch(0);
+    return stored_;
+  }
+  GAFKA_ASSIGN_OR_RETURN(std::unique_ptr<File> file, disk_.Open(path, OpenMode::kOpenExisting));
+  std::string bytes;
+  GAFKA_RETURN_IF_ERROR(file->Read(0, kSize + 1, &bytes));
+  if (bytes.size() != kSize || DecodeFixed32(bytes.data()) != kMagic ||
+      DecodeFixed32(bytes.data() + 4) != kVersion ||
+      DecodeFixed32(bytes.data() + 12) != crc32c::Value(bytes.data(), 12)) {
+    return Corruption(path +
+                      " is corrupt: the leader epoch is unknown; restore it from the "
+                      "other broker's status (docs/operations.md)");
+  }
+  stored_ = Epoch(static_cast<int32_t>(DecodeFixed32(bytes.data() + 8)));
+  CHECK(stored_.value() >= 0);
+  return stored_;
+}
+
+Status EpochStore::Store(Epoch epoch) {
+  CHECK_MSG(epoch >= stored_, "the stored leader epoch never decreases");
+  std::string bytes;
+  PutFixed32(&bytes, kMagic);
+  PutFixed32(&bytes, kVersion);
+  PutFixed32(&bytes, static_cast<uint32_t>(epoch.value()));
+  PutFixed32(&bytes, crc32c::Value(bytes.data(), 12));
+  CHECK(bytes.size() == kSize);
+  const std::string temp = JoinPath(data_dir_, kTempFileName);
+  {
+    GAFKA_ASSIGN_OR_RETURN(std::unique_ptr<File> file, disk_.Open(temp, OpenMode::kTruncate));
+    GAFKA_RETURN_IF_ERROR(file->Append(bytes));
+    GAFKA_RETURN_IF_ERROR(file->SyncNow());
+  }
+  GAFKA_RETURN_IF_ERROR(disk_.Rename(temp, JoinPath(data_dir_, kFileName)));
+  GAFKA_RETURN_IF_ERROR(disk_.SyncDir(data_dir_));
+  stored_ = epoch;
+  return Status::Ok();
+}
+
+}  // namespace gafka

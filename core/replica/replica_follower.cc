@@ -1,0 +1,169 @@
+// ReplicaManager, follower side: the fetch loop, mirroring the leader's
+// topics, appending replicated records and truncating a divergent tail. See
+// replica_manager.h.
+#include <algorithm>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "core/base/check.h"
+#include "core/replica/replica_manager.h"
+
+namespace gafka {
+namespace {
+
+Epoch LastEpoch(const PartitionLog& log) {
+  const auto& starts = log.epoch_starts();
+  return starts.empty() ? Epoch(-1) : starts.rbegin()->first;
+}
+
+}  // namespace
+
+// ---- Follower -------------------------------------------------------------------
+
+void ReplicaManager::SendFetch() {
+  // With appends pending, their durable callback sends the next fetch.
+  if (stopped_ || leading_ || appends_pending_ > 0) return;
+  ReplicaFetch fetch;
+  fetch.seq = ++fetch_seq_;
+  fetch.follower = config_.self;
+  fetch.epoch = epoch_;
+  fetch.metadata_hash = TopicsHash(TopicList());
+  fetch.max_wait_ms = config_.fetch_max_wait_ms;
+  fetch.max_bytes = config_.fetch_max_bytes;
+  for (const auto& [name, topic] : topics_.topics()) {
+    for (const auto& partition : topic->partitions) {
+      if (!partition->Serviceable().ok()) continue;
+      const PartitionLog& log = partition->log();
+      fetch.partitions.push_back(FetchPartition{name, partition->id(), log.end_offset(),
+                                                log.durable_offset(), LastEpoch(log)});
+    }
+  }
+  fetch_in_flight_ = true;
+  ++fetches_sent_;
+  if (fetch_timer_ != kNoTimer) env_.clock.Cancel(fetch_timer_);
+  fetch_timer_ = env_.clock.After(config_.fetch_timeout_ms, [this] {
+    fetch_timer_ = kNoTimer;
+    fetch_in_flight_ = false;
+    if (appends_pending_ == 0) SendFetch();  // the reply was lost: ask again
+  });
+  Send(leader_peer_, fetch);
+}
+
+void ReplicaManager::HandleFetchReply(const ReplicaFetchReply& reply) {
+  if (leading_ || !fetch_in_flight_ || reply.seq != fetch_seq_) return;  // stale or duplicate
+  fetch_in_flight_ = false;
+  if (fetch_timer_ != kNoTimer) env_.clock.Cancel(fetch_timer_);
+  fetch_timer_ = kNoTimer;
+  last_reply_ms_ = env_.clock.NowMs();
+  if (reply.epoch > epoch_) {
+    Status raised = RaiseEpoch(reply.epoch);
+    if (!raised.ok()) {
+      env_.logger.Log(LogLevel::kError, "replication: cannot store epoch: " + raised.ToString());
+      return;
+    }
+  }
+  if (reply.fenced) {
+    // Not the leader (any more): follow its hint if we can resolve it.
+    auto peer = reply.leader_address.empty() || !config_.resolve_peer
+                    ? std::nullopt
+                    : config_.resolve_peer(reply.leader_address);
+    if (peer.has_value() && *peer != leader_peer_) {
+      leader_peer_ = *peer;
+      leader_address_ = reply.leader_address;
+    }
+    fetch_timer_ = env_.clock.After(config_.fetch_max_wait_ms, [this] {
+      fetch_timer_ = kNoTimer;
+      SendFetch();
+    });
+    return;
+  }
+  ++replies_applied_;
+  if (reply.topics) MirrorTopics(*reply.topics);
+  const uint64_t seq = fetch_seq_;
+  for (const FetchPartitionReply& p : reply.partitions) ApplyPartition(p);
+  if (appends_pending_ == 0) OnReplicatedDurable(seq);
+}
+
+void ReplicaManager::MirrorTopics(const std::vector<TopicInfo>& topics) {
+  std::map<std::string, const TopicInfo*> wanted;
+  for (const TopicInfo& t : topics) wanted[t.name] = &t;
+  std::vector<std::string> extra;
+  for (const auto& [name, topic] : topics_.topics()) {
+    auto it = wanted.find(name);
+    if (it == wanted.end() || it->second->partitions != topic->info.partitions) {
+      extra.push_back(name);
+    }
+  }
+  for (const std::string& name : extra) {
+    Status deleted = topics_.Delete(name, hooks_.on_removed);
+    if (!deleted.ok()) {
+      env_.logger.Log(LogLevel::kWarn, "replication: cannot mirror the delete of " + name + ": " +
+                                           deleted.ToString());
+    }
+  }
+  for (const auto& [name, info] : wanted) {
+    if (topics_.Find(name) != nullptr) continue;
+    auto created = topics_.Create(*info);
+    if (created.ok()) {
+      for (const auto& partition : (*created)->partitions) {
+        partition->set_high_watermark_cap(partition->log().start_offset());
+      }
+    } else {
+      env_.logger.Log(LogLevel::kWarn, "replication: cannot mirror topic " + name + ": " +
+                                           created.status().ToString());
+    }
+  }
+}
+
+void ReplicaManager::ApplyPartition(const FetchPartitionReply& reply) {
+  Topic* topic = topics_.Find(reply.topic);
+  Partition* partition = topic == nullptr ? nullptr : topic->Find(reply.partition);
+  if (partition == nullptr || !partition->Serviceable().ok()) return;
+  PartitionLog& log = partition->log();
+  in_sync_[{reply.topic, reply.partition.value()}] = reply.in_sync;
+  partition->set_epoch(std::max(partition->epoch(), epoch_));  // shown in describe/status
+  if (reply.status == FetchPartitionStatus::kDiverging) {
+    // Never below what the leader told us is committed.
+    const Offset floor = std::max(partition->high_watermark(), log.start_offset());
+    const Offset target = std::min(std::max(reply.diverging_end_offset, floor), log.end_offset());
+    if (target < log.end_offset()) {
+      env_.logger.Log(LogLevel::kWarn, "replication: truncating divergent tail of " + reply.topic +
+                                           "-" + std::to_string(reply.partition.value()) +
+                                           " from " + std::to_string(log.end_offset().value()) +
+                                           " to " + std::to_string(target.value()));
+      Status truncated = log.Truncate(target);
+      if (!truncated.ok()) {
+        env_.logger.Log(LogLevel::kError, "replication: truncate failed: " + truncated.ToString());
+      }
+      ++truncations_;
+    }
+    return;
+  }
+  if (reply.status == FetchPartitionStatus::kOk && !reply.records.empty() &&
+      reply.records.front().offset == log.end_offset()) {
+    const uint64_t seq = fetch_seq_;
+    Status appended = partition->AppendReplicated(reply.records, [this, seq](Status) {
+      CHECK(appends_pending_ > 0);
+      if (--appends_pending_ == 0) OnReplicatedDurable(seq);
+    });
+    if (appended.ok()) {
+      ++appends_pending_;
+    } else {
+      env_.logger.Log(LogLevel::kError, "replication: append failed on " + partition->dir() + ": " +
+                                            appended.ToString());
+    }
+  }
+  // The follower's HW: what the leader committed, as far as we hold it
+  // durably (Partition caps it by the durable offset).
+  const Offset before = partition->high_watermark();
+  partition->set_high_watermark_cap(std::max(reply.high_watermark, before));
+  if (partition->high_watermark() > before) hooks_.on_high_watermark(*partition);
+}
+
+void ReplicaManager::OnReplicatedDurable(uint64_t seq) {
+  if (stopped_ || leading_ || seq != fetch_seq_ || fetch_in_flight_) return;
+  SendFetch();
+}
+
+}  // namespace gafka

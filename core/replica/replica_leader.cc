@@ -1,0 +1,234 @@
+// ReplicaManager, leader side: answering (and long-polling) follower fetches,
+// the epoch end-offset check, fencing and promotion. See replica_manager.h.
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "core/base/check.h"
+#include "core/replica/replica_manager.h"
+
+namespace gafka {
+namespace {
+
+// The end offset of `epoch` in a log with these epoch starts and log end:
+// where the first later epoch starts, or the log end (OffsetsForLeaderEpoch).
+Offset EpochEndOffset(const std::map<Epoch, Offset>& starts, Epoch epoch, Offset log_end) {
+  auto later = starts.upper_bound(epoch);
+  return later == starts.end() ? log_end : later->second;
+}
+
+// How far a follower's log (fetch offset, last epoch) can match ours.
+Offset ConsistentEnd(const PartitionLog& log, const FetchPartition& request) {
+  if (request.last_epoch.value() < 0) return log.end_offset();
+  return EpochEndOffset(log.epoch_starts(), request.last_epoch, log.end_offset());
+}
+
+}  // namespace
+
+// ---- Leader: fetches -----------------------------------------------------------
+
+void ReplicaManager::HandleFetch(NodeId from, ReplicaFetch fetch) {
+  if (fetch.epoch > epoch_ && leading_) {
+    env_.logger.Log(LogLevel::kWarn, "replication: follower " +
+                                         std::to_string(fetch.follower.value()) + " knows epoch " +
+                                         std::to_string(fetch.epoch.value()) + " > ours: fenced");
+    Fence(fetch.epoch, "", std::nullopt);
+  }
+  if (parked_.count(from) != 0) AnswerParked(from);  // superseded by this one
+  if (leading_) {
+    for (const FetchPartition& p : fetch.partitions) {
+      Topic* topic = topics_.Find(p.topic);
+      Partition* partition = topic == nullptr ? nullptr : topic->Find(p.partition);
+      if (partition == nullptr || !partition->Serviceable().ok()) continue;
+      // A divergent tail proves nothing: the position counts only once the
+      // follower's log is a prefix of ours.
+      if (p.fetch_offset > ConsistentEnd(partition->log(), p)) continue;
+      const Offset durable = std::min(p.durable_offset, p.fetch_offset);
+      StateFor(*partition)
+          .OnFetch(fetch.follower, p.fetch_offset, durable, partition->log().end_offset(),
+                   env_.clock.NowMs());
+      UpdatePartition(*partition);
+    }
+  }
+  bool has_data = false;
+  ReplicaFetchReply reply = BuildReply(fetch, &has_data);
+  if (has_data || !leading_ || fetch.max_wait_ms <= 0 || stopped_) {
+    Send(from, reply);
+    return;
+  }
+  ParkedFetch parked;
+  parked.request = std::move(fetch);
+  parked.timer = env_.clock.After(std::min(parked.request.max_wait_ms, config_.fetch_max_wait_ms),
+                                  [this, from] {
+                                    auto it = parked_.find(from);
+                                    if (it == parked_.end()) return;
+                                    it->second.timer = kNoTimer;
+                                    AnswerParked(from);
+                                  });
+  parked_[from] = std::move(parked);
+}
+
+void ReplicaManager::AnswerParked(NodeId from) {
+  auto it = parked_.find(from);
+  CHECK(it != parked_.end());
+  ParkedFetch parked = std::move(it->second);
+  parked_.erase(it);
+  if (parked.timer != kNoTimer) env_.clock.Cancel(parked.timer);
+  bool has_data = false;
+  Send(from, BuildReply(parked.request, &has_data));
+}
+
+ReplicaFetchReply ReplicaManager::BuildReply(const ReplicaFetch& fetch, bool* has_data) {
+  ReplicaFetchReply reply;
+  reply.seq = fetch.seq;
+  reply.leader = config_.self;
+  reply.epoch = epoch_;
+  reply.fenced = !leading_;
+  reply.leader_address = leader_address_;
+  if (!leading_) return reply;
+  std::vector<TopicInfo> topics = TopicList();
+  if (TopicsHash(topics) != fetch.metadata_hash) {
+    reply.topics = std::move(topics);
+    *has_data = true;
+  }
+  size_t budget = fetch.max_bytes;
+  for (const FetchPartition& p : fetch.partitions) {
+    reply.partitions.push_back(ReadPartition(p, fetch.follower, &budget));
+    const FetchPartitionReply& r = reply.partitions.back();
+    if (!r.records.empty() || r.status != FetchPartitionStatus::kOk) *has_data = true;
+  }
+  return reply;
+}
+
+FetchPartitionReply ReplicaManager::ReadPartition(const FetchPartition& request, NodeId follower,
+                                                  size_t* budget) {
+  FetchPartitionReply out;
+  out.topic = request.topic;
+  out.partition = request.partition;
+  Topic* topic = topics_.Find(request.topic);
+  Partition* partition = topic == nullptr ? nullptr : topic->Find(request.partition);
+  if (partition == nullptr) {
+    out.status = FetchPartitionStatus::kUnknown;
+    return out;
+  }
+  PartitionLog& log = partition->log();
+  out.high_watermark = partition->high_watermark();
+  out.log_start_offset = log.start_offset();
+  out.log_end_offset = log.end_offset();
+  out.in_sync = StateFor(*partition).InSync(follower);
+  if (!partition->Serviceable().ok()) {
+    out.status = FetchPartitionStatus::kFailed;
+    return out;
+  }
+  // Epoch end-offset check: is the follower's tail a prefix of our log?
+  const Offset consistent_end = ConsistentEnd(log, request);
+  if (request.fetch_offset > consistent_end) {
+    out.status = FetchPartitionStatus::kDiverging;
+    out.diverging_end_offset = consistent_end;
+    return out;
+  }
+  if (request.fetch_offset >= log.end_offset() || *budget == 0) return out;
+  auto read = log.Read(request.fetch_offset, 100'000, *budget);
+  if (!read.ok()) {
+    out.status = FetchPartitionStatus::kFailed;
+    return out;
+  }
+  for (const Record& r : read->records) {
+    const size_t size = wal::EncodedSize(r);
+    *budget = size >= *budget ? 0 : *budget - size;
+  }
+  out.records = std::move(read->records);
+  return out;
+}
+
+std::vector<TopicInfo> ReplicaManager::TopicList() const {
+  std::vector<TopicInfo> list;
+  for (const auto& [name, topic] : topics_.topics()) list.push_back(topic->info);
+  return list;
+}
+
+// ---- Epochs, fencing, promotion ---------------------------------------------------
+
+void ReplicaManager::HandleNotice(NodeId from, const ReplicaNotice& notice) {
+  if (notice.epoch > epoch_ || (!leading_ && notice.epoch == epoch_)) {
+    auto peer = config_.resolve_peer ? config_.resolve_peer(notice.leader_address) : std::nullopt;
+    Fence(notice.epoch, notice.leader_address, peer.has_value() ? peer : std::optional(from));
+  }
+  Send(from, ReplicaNoticeReply{notice.seq, epoch_});
+}
+
+void ReplicaManager::Fence(Epoch epoch, const std::string& leader_address,
+                           std::optional<NodeId> leader_peer) {
+  Status raised = RaiseEpoch(epoch);
+  if (!raised.ok()) {
+    env_.logger.Log(LogLevel::kError, "replication: cannot store epoch: " + raised.ToString());
+  }
+  const bool was_leading = leading_;
+  leading_ = false;
+  if (!leader_address.empty() || was_leading) leader_address_ = leader_address;
+  if (was_leading) {
+    env_.logger.Log(LogLevel::kWarn, "replication: fenced by epoch " +
+                                         std::to_string(epoch.value()) + "; now following " +
+                                         (leader_address_.empty() ? "?" : leader_address_));
+    for (auto& [key, slot] : leader_slots_) {
+      for (auto& done : slot.state->TakeAllWaiters()) {
+        done(Conflict("fenced by a newer leader before the write was replicated"));
+      }
+    }
+    leader_slots_.clear();
+  }
+  if (leader_peer.has_value()) {
+    leader_peer_ = *leader_peer;
+    if (!fetch_in_flight_ && appends_pending_ == 0) SendFetch();
+  }
+}
+
+Result<Epoch> ReplicaManager::Promote(const std::string& advertised_address, bool force) {
+  if (!advertised_address.empty()) config_.advertised_address = advertised_address;
+  if (leading_) return epoch_;
+  if (!force) {
+    for (const auto& [name, topic] : topics_.topics()) {
+      for (const auto& partition : topic->partitions) {
+        auto it = in_sync_.find({name, partition->id().value()});
+        if (it != in_sync_.end() && it->second) continue;
+        return Conflict("partition " + name + "-" + std::to_string(partition->id().value()) +
+                        " was not in sync with the leader: promoting would lose committed "
+                        "records; promote with force to accept that");
+      }
+    }
+  }
+  GAFKA_RETURN_IF_ERROR(RaiseEpoch(epoch_ + 1));
+  leading_ = true;
+  old_leader_peer_ = leader_peer_;
+  leader_address_ = config_.advertised_address;
+  if (fetch_timer_ != kNoTimer) env_.clock.Cancel(fetch_timer_);
+  fetch_timer_ = kNoTimer;
+  fetch_in_flight_ = false;
+  ++fetch_seq_;  // a late reply of the old leader is ignored
+  for (const auto& [name, topic] : topics_.topics()) {
+    for (const auto& partition : topic->partitions) {
+      partition->set_epoch(epoch_);
+      if (partition->Serviceable().ok()) UpdatePartition(*partition);
+    }
+  }
+  ScheduleIsrCheck();
+  notice_attempts_ = 0;
+  SendNotice();
+  env_.logger.Log(LogLevel::kWarn,
+                  "replication: promoted to leader in epoch " + std::to_string(epoch_.value()));
+  return epoch_;
+}
+
+void ReplicaManager::SendNotice() {
+  if (stopped_ || !leading_ || notice_attempts_ >= config_.notice_attempts_max) return;
+  ++notice_attempts_;
+  notice_seq_ = static_cast<uint64_t>(epoch_.value()) * 1000 + notice_attempts_;
+  Send(old_leader_peer_,
+       ReplicaNotice{notice_seq_, epoch_, config_.self, config_.advertised_address});
+  notice_timer_ = env_.clock.After(config_.notice_retry_ms, [this] {
+    notice_timer_ = kNoTimer;
+    SendNotice();
+  });
+}
+
+}  // namespace gafka

@@ -1,0 +1,289 @@
+#include "core/replica/replica_manager.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "core/base/check.h"
+#include "core/protocol/errors.h"
+#include "core/protocol/json_writer.h"
+
+namespace gafka {
+namespace {
+
+ApiError NotLeader(const std::string& leader_address) {
+  ApiError error = MakeApiError(api_errors::kNotLeader,
+                                "this broker is not the leader" +
+                                    (leader_address.empty() ? std::string("; the leader is unknown")
+                                                            : "; the leader is " + leader_address));
+  error.leader_hint = leader_address;
+  return error;
+}
+
+}  // namespace
+
+ReplicaManager::ReplicaManager(Env& env, Transport& transport, TopicManager& topics,
+                               ReplicaConfig config, BrokerHooks hooks)
+    : env_(env),
+      transport_(transport),
+      topics_(topics),
+      config_(std::move(config)),
+      hooks_(std::move(hooks)),
+      epoch_store_(env.disk, config_.data_dir),
+      leading_(!config_.follower),
+      leader_address_(config_.follower ? config_.leader_address : config_.advertised_address),
+      leader_peer_(config_.leader_peer) {
+  CHECK(hooks_.on_high_watermark != nullptr && hooks_.on_removed != nullptr);
+  CHECK(config_.min_insync_replicas >= 1);
+}
+
+ReplicaManager::~ReplicaManager() {
+  stopped_ = true;
+  transport_.OnReceive([](NodeId, Bytes) {});  // nothing may reach a destroyed manager
+  for (TimerId t : {isr_timer_, notice_timer_, fetch_timer_}) {
+    if (t != kNoTimer) env_.clock.Cancel(t);
+  }
+  for (auto& [from, parked] : parked_) env_.clock.Cancel(parked.timer);
+}
+
+Status ReplicaManager::Open() {
+  GAFKA_ASSIGN_OR_RETURN(epoch_, epoch_store_.Load());
+  transport_.OnReceive([this](NodeId from, Bytes message) { OnMessage(from, std::move(message)); });
+  if (leading_) {
+    // A new epoch per leadership term, restarts included: records written
+    // from now on never share an epoch with a tail a follower kept from
+    // before a crash.
+    GAFKA_RETURN_IF_ERROR(RaiseEpoch(epoch_ + 1));
+    ScheduleIsrCheck();
+  } else {
+    // Until the leader says what is committed, nothing local is (a tail
+    // kept from before a crash may be divergent).
+    for (const auto& [name, topic] : topics_.topics()) {
+      for (const auto& partition : topic->partitions) {
+        partition->set_high_watermark_cap(partition->log().start_offset());
+      }
+    }
+    SendFetch();
+  }
+  env_.logger.Log(LogLevel::kInfo, "replication: " + role() + " in epoch " +
+                                       std::to_string(epoch_.value()) +
+                                       (leading_ ? "" : ", leader " + leader_address_));
+  return Status::Ok();
+}
+
+void ReplicaManager::Shutdown() {
+  stopped_ = true;
+  for (auto& [key, slot] : leader_slots_) {
+    for (auto& done : slot.state->TakeAllWaiters())
+      done(Unavailable("the broker is shutting down"));
+  }
+  for (TimerId* t : {&isr_timer_, &notice_timer_, &fetch_timer_}) {
+    if (*t != kNoTimer) env_.clock.Cancel(*t);
+    *t = kNoTimer;
+  }
+  std::vector<NodeId> parked;
+  for (const auto& [from, p] : parked_) parked.push_back(from);
+  for (NodeId from : parked) AnswerParked(from);
+}
+
+Status ReplicaManager::RaiseEpoch(Epoch epoch) {
+  if (epoch <= epoch_) return Status::Ok();
+  GAFKA_RETURN_IF_ERROR(epoch_store_.Store(epoch));
+  epoch_ = epoch;
+  return Status::Ok();
+}
+
+void ReplicaManager::Send(NodeId to, const ReplicaMessage& message) {
+  transport_.Send(to, EncodeReplicaMessage(message));
+}
+
+void ReplicaManager::OnMessage(NodeId from, Bytes message) {
+  if (stopped_) return;
+  auto decoded = DecodeReplicaMessage(message);
+  if (!decoded.ok()) {
+    env_.logger.Log(LogLevel::kWarn, "replication: dropped a message from " +
+                                         std::to_string(from.value()) + ": " +
+                                         decoded.status().ToString());
+    return;
+  }
+  if (auto* fetch = std::get_if<ReplicaFetch>(&*decoded)) {
+    HandleFetch(from, std::move(*fetch));
+  } else if (auto* reply = std::get_if<ReplicaFetchReply>(&*decoded)) {
+    HandleFetchReply(*reply);
+  } else if (auto* notice = std::get_if<ReplicaNotice>(&*decoded)) {
+    HandleNotice(from, *notice);
+  } else if (auto* ack = std::get_if<ReplicaNoticeReply>(&*decoded)) {
+    if (ack->seq == notice_seq_ && notice_timer_ != kNoTimer) {
+      env_.clock.Cancel(notice_timer_);
+      notice_timer_ = kNoTimer;
+    }
+  }
+}
+
+// ---- Produce gate ------------------------------------------------------------
+
+std::optional<ApiError> ReplicaManager::CheckProduce(Topic& topic, Acks acks) {
+  if (!leading_) return NotLeader(leader_address_);
+  // With min_insync_replicas 1 the leader alone suffices: no per-partition
+  // work on the produce path beyond the epoch stamp.
+  const bool check_isr = acks == Acks::kAll && config_.min_insync_replicas > 1;
+  for (const auto& partition : topic.partitions) {
+    partition->set_epoch(epoch_);
+    if (!check_isr || !partition->Serviceable().ok()) continue;
+    LeaderState& state = StateFor(*partition);
+    UpdatePartition(*partition);
+    if (state.isr_size() < static_cast<size_t>(config_.min_insync_replicas)) {
+      return MakeApiError(api_errors::kNotEnoughReplicas,
+                          "not enough in-sync replicas for acks=all on " + partition->topic() +
+                              "-" + std::to_string(partition->id().value()) + ": " +
+                              std::to_string(state.isr_size()) + " in sync, " +
+                              "min_insync_replicas is " +
+                              std::to_string(config_.min_insync_replicas));
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<ApiError> ReplicaManager::CheckAdminWrite() const {
+  if (leading_) return std::nullopt;
+  return NotLeader(leader_address_);
+}
+
+void ReplicaManager::OnAppended() {
+  if (parked_.empty()) return;
+  std::vector<NodeId> parked;
+  for (const auto& [from, p] : parked_) parked.push_back(from);
+  for (NodeId from : parked) AnswerParked(from);
+}
+
+void ReplicaManager::WaitCommitted(Partition& partition, Offset end_offset,
+                                   std::function<void(Status)> done) {
+  CHECK(done != nullptr);
+  if (stopped_) {
+    done(Unavailable("the broker is shutting down"));
+    return;
+  }
+  if (!leading_) {
+    done(Conflict("leadership moved before the write was replicated; the leader is " +
+                  leader_address_));
+    return;
+  }
+  StateFor(partition).WaitFor(end_offset, std::move(done));
+  UpdatePartition(partition);
+}
+
+void ReplicaManager::OnDurable(Partition& partition) {
+  if (leading_ && partition.Serviceable().ok()) UpdatePartition(partition);
+}
+
+LeaderState& ReplicaManager::StateFor(Partition& partition) {
+  LeaderSlot& slot = leader_slots_[{partition.topic(), partition.id().value()}];
+  if (slot.partition != &partition || slot.state == nullptr) {
+    // New, or a topic re-created under the same name: start over.
+    if (slot.state != nullptr) {
+      for (auto& done : slot.state->TakeAllWaiters()) done(NotFound("the partition was deleted"));
+    }
+    slot.partition = &partition;
+    slot.state = std::make_unique<LeaderState>(partition.log().durable_offset(),
+                                               config_.replica_lag_time_max_ms);
+  }
+  return *slot.state;
+}
+
+void ReplicaManager::UpdatePartition(Partition& partition) {
+  LeaderState& state = StateFor(partition);
+  const Offset before = partition.high_watermark();
+  auto ready = state.Update(partition.log().durable_offset(), env_.clock.NowMs());
+  CHECK(state.high_watermark() <= partition.log().durable_offset());
+  partition.set_high_watermark_cap(state.high_watermark());
+  for (auto& done : ready) done(Status::Ok());
+  if (partition.high_watermark() > before) hooks_.on_high_watermark(partition);
+}
+
+void ReplicaManager::ScheduleIsrCheck() {
+  if (stopped_ || !leading_ || isr_timer_ != kNoTimer) return;
+  const Millis interval_ms = std::max<Millis>(1, config_.replica_lag_time_max_ms / 4);
+  isr_timer_ = env_.clock.After(interval_ms, [this] {
+    isr_timer_ = kNoTimer;
+    if (!leading_) return;
+    for (const auto& [name, topic] : topics_.topics()) {
+      for (const auto& partition : topic->partitions) {
+        if (partition->Serviceable().ok()) UpdatePartition(*partition);
+      }
+    }
+    ScheduleIsrCheck();
+  });
+}
+
+// ---- Status -------------------------------------------------------------------------
+
+std::string ReplicaManager::StatusJson() const {
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject();
+  w.Key("replication");
+  w.BeginObject();
+  w.Key("role");
+  w.String(role());
+  w.Key("epoch");
+  w.Int(epoch_.value());
+  w.Key("leader");
+  w.String(leader_address_);
+  w.Key("min_insync_replicas");
+  w.Int(config_.min_insync_replicas);
+  if (!leading_) {
+    w.Key("last_reply_ms_ago");
+    w.Int(last_reply_ms_ < 0 ? -1 : env_.clock.NowMs() - last_reply_ms_);
+    w.Key("truncations");
+    w.Int(static_cast<int64_t>(truncations_));
+  }
+  w.Key("partitions");
+  w.BeginArray();
+  for (const auto& [name, topic] : topics_.topics()) {
+    for (const auto& partition : topic->partitions) {
+      w.BeginObject();
+      w.Key("topic");
+      w.String(name);
+      w.Key("partition");
+      w.Int(partition->id().value());
+      w.Key("log_end_offset");
+      w.Int(partition->log().end_offset().value());
+      w.Key("high_watermark");
+      w.Int(partition->high_watermark().value());
+      auto slot = leader_slots_.find({name, partition->id().value()});
+      if (leading_ && slot != leader_slots_.end()) {
+        w.Key("isr");
+        w.BeginArray();
+        w.Int(config_.self.value());
+        for (NodeId id : slot->second.state->isr_followers()) w.Int(id.value());
+        w.EndArray();
+        w.Key("followers");
+        w.BeginArray();
+        for (const auto& [id, f] : slot->second.state->followers()) {
+          w.BeginObject();
+          w.Key("id");
+          w.Int(id.value());
+          w.Key("fetch_offset");
+          w.Int(f.fetch_offset.value());
+          w.Key("durable_offset");
+          w.Int(f.durable_offset.value());
+          w.Key("in_sync");
+          w.Bool(f.in_sync);
+          w.EndObject();
+        }
+        w.EndArray();
+      } else if (!leading_) {
+        auto it = in_sync_.find({name, partition->id().value()});
+        w.Key("in_sync");
+        w.Bool(it != in_sync_.end() && it->second);
+      }
+      w.EndObject();
+    }
+  }
+  w.EndArray();
+  w.EndObject();
+  w.EndObject();
+  return out;
+}
+
+}  // namespace gafka

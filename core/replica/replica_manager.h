@@ -1,0 +1,146 @@
+// ReplicaManager: this broker's part in leader -> follower replication
+// (docs/replication.md). One per Broker, owned by Broker::Impl and created
+// only when the broker is given a Transport; without it the broker behaves as
+// a single broker (acks=all == acks=1, HW == durable offset). Loop only.
+//
+// As leader it answers follower fetches (long polling them until data
+// arrives), tracks each partition's ISR and HW (LeaderState), publishes the HW
+// to the partitions (readers stop there) and completes acks=all waits. As
+// follower it runs the fetch loop: one fetch in flight, the next once the
+// previous reply's records are durable; it mirrors the leader's topics and
+// truncates a divergent tail when the leader says so. Promote() turns a
+// follower into the leader of a new epoch; a leader that learns of a higher
+// epoch is fenced and follows the new leader.
+//
+// Invariants
+// - epoch() never decreases and is durable (EpochStore) before it is used;
+// - on a leader, every partition's HW is monotonic and <= its durable offset;
+// - an acks=all wait completes ok only once HW >= its end offset; when the
+//   broker stops leading, every wait fails (409) instead;
+// - at most one fetch in flight from a follower (seq matches the reply).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "core/broker/topic_manager.h"
+#include "core/env/env.h"
+#include "core/protocol/messages.h"
+#include "core/replica/epoch_store.h"
+#include "core/replica/leader_state.h"
+#include "core/replica/replica_config.h"
+#include "core/replica/replica_wire.h"
+
+namespace gafka {
+
+class ReplicaManager {
+ public:
+  struct BrokerHooks {
+    std::function<void(Partition&)> on_high_watermark;  // wake parked reads
+    std::function<void(Partition&)> on_removed;         // a mirrored delete: fail its reads
+  };
+
+  ReplicaManager(Env& env, Transport& transport, TopicManager& topics, ReplicaConfig config,
+                 BrokerHooks hooks);
+  ~ReplicaManager();
+  ReplicaManager(const ReplicaManager&) = delete;
+  ReplicaManager& operator=(const ReplicaManager&) = delete;
+
+  // Loads the epoch; a leader bumps it (durably); a follower starts fetching.
+  Status Open();
+  // Fails acks=all waits (503), stops timers and the fetch loop.
+  void Shutdown();
+
+  // Produce gate: nullopt, or the error to answer (409 not the leader, 503
+  // too few in-sync replicas for acks=all). Also stamps the leader epoch on
+  // the topic's partitions.
+  std::optional<ApiError> CheckProduce(Topic& topic, Acks acks);
+  // Topic create/delete: 409 with the leader hint on a follower.
+  std::optional<ApiError> CheckAdminWrite() const;
+  // After a produce appended: wakes parked follower fetches.
+  void OnAppended();
+  // acks=all: `done` runs once HW >= end_offset (ok), or with an error.
+  void WaitCommitted(Partition& partition, Offset end_offset, std::function<void(Status)> done);
+  // After a durable callback of `partition` (the leader's own durability).
+  void OnDurable(Partition& partition);
+
+  // Follower -> leader of epoch() + 1. `advertised_address`: where clients
+  // reach us (empty: the configured one). Refused (kConflict) unless every
+  // partition was in sync as the leader last said, or `force` (an unclean
+  // promotion: committed records the follower lacks are lost).
+  Result<Epoch> Promote(const std::string& advertised_address, bool force);
+
+  bool leading() const { return leading_; }
+  Epoch epoch() const { return epoch_; }
+  std::string role() const { return leading_ ? "leader" : "follower"; }
+  const std::string& leader_address() const { return leader_address_; }
+  // {"replication": {...}} for the status endpoint.
+  std::string StatusJson() const;
+
+ private:
+  struct LeaderSlot {
+    const Partition* partition = nullptr;
+    std::unique_ptr<LeaderState> state;
+  };
+  struct ParkedFetch {
+    ReplicaFetch request;
+    TimerId timer = kNoTimer;
+  };
+  using PartitionKey = std::pair<std::string, int32_t>;
+
+  void OnMessage(NodeId from, Bytes message);
+  // Leader side.
+  void HandleFetch(NodeId from, ReplicaFetch fetch);
+  ReplicaFetchReply BuildReply(const ReplicaFetch& fetch, bool* has_data);
+  FetchPartitionReply ReadPartition(const FetchPartition& request, NodeId follower, size_t* budget);
+  void AnswerParked(NodeId from);
+  void HandleNotice(NodeId from, const ReplicaNotice& notice);
+  LeaderState& StateFor(Partition& partition);
+  void UpdatePartition(Partition& partition);
+  void ScheduleIsrCheck();
+  void Fence(Epoch epoch, const std::string& leader_address, std::optional<NodeId> leader_peer);
+  // Follower side.
+  void SendFetch();
+  void HandleFetchReply(const ReplicaFetchReply& reply);
+  void MirrorTopics(const std::vector<TopicInfo>& topics);
+  void ApplyPartition(const FetchPartitionReply& reply);
+  void OnReplicatedDurable(uint64_t seq);
+  void SendNotice();
+  Status RaiseEpoch(Epoch epoch);
+  std::vector<TopicInfo> TopicList() const;
+  void Send(NodeId to, const ReplicaMessage& message);
+
+  Env& env_;
+  Transport& transport_;
+  TopicManager& topics_;
+  ReplicaConfig config_;
+  BrokerHooks hooks_;
+  EpochStore epoch_store_;
+  Epoch epoch_{0};
+  bool leading_ = true;
+  bool stopped_ = false;
+  std::string leader_address_;
+  NodeId leader_peer_{0};
+  // Leader state.
+  std::map<PartitionKey, LeaderSlot> leader_slots_;
+  std::map<NodeId, ParkedFetch> parked_;
+  TimerId isr_timer_ = kNoTimer;
+  NodeId old_leader_peer_{0};
+  int notice_attempts_ = 0;
+  uint64_t notice_seq_ = 0;
+  TimerId notice_timer_ = kNoTimer;
+  // Follower state.
+  uint64_t fetch_seq_ = 0;
+  bool fetch_in_flight_ = false;
+  size_t appends_pending_ = 0;
+  TimerId fetch_timer_ = kNoTimer;
+  Millis last_reply_ms_ = -1;
+  std::map<PartitionKey, bool> in_sync_;  // as the leader last said
+  uint64_t fetches_sent_ = 0, replies_applied_ = 0, truncations_ = 0;
+};
+
+}  // namespace gafka

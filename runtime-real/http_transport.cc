@@ -1,0 +1,143 @@
+#include "runtime-real/http_transport.h"
+
+#include <httplib.h>
+
+#include <chrono>
+#include <utility>
+
+#include "core/base/check.h"
+
+namespace gafka::real {
+
+namespace {
+constexpr size_t kPeerQueueMax = 256;
+constexpr const char* kPath = "/internal/v1/replica";
+}  // namespace
+
+struct HttpTransport::Peer {
+  NodeId id;
+  std::string address;
+  std::deque<Bytes> queue;  // guarded by the transport's mu_
+  std::condition_variable cv;
+  std::thread thread;
+};
+
+HttpTransport::HttpTransport(EventLoop& loop, Logger& logger, Millis inbound_deadline_ms)
+    : loop_(loop), logger_(logger), inbound_deadline_ms_(inbound_deadline_ms) {}
+
+HttpTransport::~HttpTransport() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    for (auto& [id, peer] : peers_) peer->cv.notify_all();
+    for (auto& [id, slot] : slots_) {
+      std::lock_guard<std::mutex> slot_lock(slot->mu);
+      slot->done = true;
+      slot->cv.notify_all();
+    }
+  }
+  for (auto& [id, peer] : peers_) {
+    if (peer->thread.joinable()) peer->thread.join();
+  }
+}
+
+NodeId HttpTransport::AddPeer(const std::string& address) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = peer_ids_.find(address);
+  if (it != peer_ids_.end()) return it->second;
+  const NodeId id(kFirstPeerId + static_cast<int32_t>(peers_.size()));
+  auto peer = std::make_unique<Peer>();
+  peer->id = id;
+  peer->address = address;
+  Peer* raw = peer.get();
+  peers_.emplace(id.value(), std::move(peer));
+  peer_ids_.emplace(address, id);
+  raw->thread = std::thread([this, raw] { RunSender(raw); });
+  return id;
+}
+
+void HttpTransport::Send(NodeId to, Bytes message) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopping_) return;
+  if (to.value() >= kFirstHandleId) {
+    auto it = slots_.find(to.value());
+    if (it == slots_.end()) return;  // the worker gave up: the reply is lost
+    std::shared_ptr<Slot> slot = it->second;
+    slots_.erase(it);
+    std::lock_guard<std::mutex> slot_lock(slot->mu);
+    slot->reply = std::move(message);
+    slot->done = true;
+    slot->cv.notify_all();
+    return;
+  }
+  auto it = peers_.find(to.value());
+  if (it == peers_.end() || it->second->queue.size() >= kPeerQueueMax) return;  // dropped
+  it->second->queue.push_back(std::move(message));
+  it->second->cv.notify_all();
+}
+
+void HttpTransport::OnReceive(std::function<void(NodeId from, Bytes message)> handler) {
+  handler_ = std::move(handler);
+}
+
+Bytes HttpTransport::HandleInbound(Bytes body) {
+  auto slot = std::make_shared<Slot>();
+  NodeId handle;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return {};
+    handle = NodeId(next_handle_);
+    next_handle_ = next_handle_ == INT32_MAX ? kFirstHandleId : next_handle_ + 1;
+    slots_[handle.value()] = slot;
+  }
+  const bool posted = loop_.Post([this, handle, body = std::move(body)]() mutable {
+    if (handler_) handler_(handle, std::move(body));
+  });
+  std::unique_lock<std::mutex> slot_lock(slot->mu);
+  if (posted) {
+    slot->cv.wait_for(slot_lock, std::chrono::milliseconds(inbound_deadline_ms_),
+                      [&] { return slot->done; });
+  }
+  Bytes reply = std::move(slot->reply);
+  slot_lock.unlock();
+  std::lock_guard<std::mutex> lock(mu_);
+  slots_.erase(handle.value());
+  return reply;
+}
+
+void HttpTransport::RunSender(Peer* peer) {
+  const auto colon = peer->address.rfind(':');
+  const std::string host = peer->address.substr(0, colon);
+  const int port = colon == std::string::npos ? 9001 : std::atoi(peer->address.c_str() + colon + 1);
+  httplib::Client client(host, port);
+  client.set_keep_alive(true);
+  client.set_tcp_nodelay(true);
+  client.set_connection_timeout(1, 0);
+  client.set_read_timeout(static_cast<time_t>(inbound_deadline_ms_ / 1000 + 2), 0);
+  client.set_write_timeout(5, 0);
+  for (;;) {
+    Bytes message;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      peer->cv.wait(lock, [&] { return stopping_ || !peer->queue.empty(); });
+      if (stopping_) return;
+      message = std::move(peer->queue.front());
+      peer->queue.pop_front();
+    }
+    auto result = client.Post(kPath, message, "application/octet-stream");
+    if (!result || result->status != 200) {
+      // Lost, as the Transport contract allows: core resends on its timers.
+      // Pause a little so a dead peer does not make core spin.
+      std::unique_lock<std::mutex> lock(mu_);
+      peer->cv.wait_for(lock, std::chrono::milliseconds(50), [&] { return stopping_; });
+      continue;
+    }
+    if (result->body.empty()) continue;
+    const NodeId from = peer->id;
+    loop_.PostUnbounded([this, from, reply = std::move(result->body)]() mutable {
+      if (handler_) handler_(from, std::move(reply));
+    });
+  }
+}
+
+}  // namespace gafka::real
