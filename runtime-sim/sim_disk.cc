@@ -857,4 +857,6 @@ Status SimDisk::WriteWhole(const std::string& path, const std::string& contents)
 
 uint64_t SimDisk::used_bytes() const { return state_->used; }
 
+size_t SimDisk::node_count() const { return state_->nodes.size(); }
+
 }  // namespace gafka::sim
