@@ -1,4 +1,4 @@
-// SimClock keeps one ordered map of events keyed by (deadline, sequence).
+// SimClock keeps a binary heap of events keyed by (deadline, sequence).
 // The sequence number doubles as the TimerId, so ids are unique and never
 // kNoTimer (sequences start at 1). Time only moves when an event runs (to its
 // deadline) or when RunUntil() reaches its deadline: nothing here reads a
@@ -24,34 +24,44 @@ TimerId SimClock::After(Millis delay_ms, Task fn) {
   // possible, like a zero delay; it never moves time backwards.
   const Millis deadline_ms = now_ms_ + (delay_ms > 0 ? delay_ms : 0);
   const uint64_t sequence = next_sequence_++;
-  const Key key{deadline_ms, sequence};
-  const bool inserted = queue_.emplace(key, std::move(fn)).second;
+  const bool inserted = tasks_.emplace(sequence, std::move(fn)).second;
   CHECK(inserted);
-  by_id_.emplace(sequence, key);
-  CHECK(queue_.size() == by_id_.size());
+  heap_.push_back(Key{deadline_ms, sequence});
+  std::push_heap(heap_.begin(), heap_.end());
   return sequence;
 }
 
 void SimClock::Cancel(TimerId id) {
-  auto it = by_id_.find(id);
-  if (it == by_id_.end()) return;  // fired, cancelled, or never existed
-  const size_t erased = queue_.erase(it->second);
-  CHECK(erased == 1);
-  by_id_.erase(it);
-  CHECK(queue_.size() == by_id_.size());
+  tasks_.erase(id);  // fired, cancelled, or never existed: nothing to do
+  // Too many cancelled entries: rebuild the heap from the live ones.
+  if (heap_.size() > 1024 && heap_.size() > 4 * tasks_.size()) {
+    std::erase_if(heap_, [this](const Key& k) { return tasks_.count(k.sequence) == 0; });
+    std::make_heap(heap_.begin(), heap_.end());
+  }
+}
+
+const SimClock::Key* SimClock::Top() {
+  while (!heap_.empty() && tasks_.count(heap_.front().sequence) == 0) {
+    std::pop_heap(heap_.begin(), heap_.end());
+    heap_.pop_back();
+  }
+  CHECK(heap_.size() >= tasks_.size());
+  return heap_.empty() ? nullptr : &heap_.front();
 }
 
 bool SimClock::RunOne() {
-  if (queue_.empty()) return false;
-  auto it = queue_.begin();
-  const Key key = it->first;
-  CHECK_MSG(key.first >= now_ms_, "an event is due in the past");
+  const Key* top = Top();
+  if (top == nullptr) return false;
+  const Key key = *top;
+  CHECK_MSG(key.deadline_ms >= now_ms_, "an event is due in the past");
+  std::pop_heap(heap_.begin(), heap_.end());
+  heap_.pop_back();
   // Take the task out before running it: it may schedule or cancel timers.
+  auto it = tasks_.find(key.sequence);
+  CHECK(it != tasks_.end());
   Task task = std::move(it->second);
-  queue_.erase(it);
-  by_id_.erase(key.second);
-  CHECK(queue_.size() == by_id_.size());
-  now_ms_ = key.first;
+  tasks_.erase(it);
+  now_ms_ = key.deadline_ms;
   ++events_run_;
   task();
   return true;
@@ -59,7 +69,7 @@ bool SimClock::RunOne() {
 
 uint64_t SimClock::RunUntil(Millis deadline_ms) {
   uint64_t ran = 0;
-  while (!queue_.empty() && queue_.begin()->first.first <= deadline_ms) {
+  for (const Key* top = Top(); top != nullptr && top->deadline_ms <= deadline_ms; top = Top()) {
     const bool did_run = RunOne();
     CHECK(did_run);
     ++ran;

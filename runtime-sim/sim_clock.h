@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -38,20 +39,33 @@ class SimClock final : public Clock {
   // Runs every event, including ones scheduled by events. Bounded by max_events.
   uint64_t RunAll(uint64_t max_events = 100'000'000);
 
-  size_t pending() const { return queue_.size(); }
+  size_t pending() const { return tasks_.size(); }
   uint64_t events_run() const { return events_run_; }
   // Shifts WallMs() (a simulated clock jump of wall time; NowMs stays monotonic).
   void SkewWall(Millis delta_ms) { wall_skew_ms_ += delta_ms; }
 
  private:
-  using Key = std::pair<Millis, uint64_t>;  // (deadline, sequence)
+  // A binary min-heap of (deadline, sequence) and the tasks by sequence
+  // (== TimerId). Cancel erases the task only; its heap entry is dropped
+  // when it reaches the top. Same order as a sorted map, fewer allocations.
+  struct Key {
+    Millis deadline_ms;
+    uint64_t sequence;
+    // std::push_heap builds a max-heap: "less" means later.
+    bool operator<(const Key& o) const {
+      return deadline_ms != o.deadline_ms ? deadline_ms > o.deadline_ms : sequence > o.sequence;
+    }
+  };
+  // The earliest live event's key (dropping cancelled entries), or null.
+  const Key* Top();
+
   Millis now_ms_ = 0;
   Millis wall_epoch_ms_;
   Millis wall_skew_ms_ = 0;
   uint64_t next_sequence_ = 1;
   uint64_t events_run_ = 0;
-  std::map<Key, Task> queue_;
-  std::map<TimerId, Key> by_id_;  // TimerId == sequence
+  std::vector<Key> heap_;
+  std::unordered_map<uint64_t, Task> tasks_;  // by sequence
 };
 
 // Random streams derived from one root seed.

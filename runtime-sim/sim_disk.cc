@@ -20,8 +20,11 @@
 //
 // Directory entries. Each directory keeps current and durable entries.
 // Every create/remove/rename/mkdir appends one DirOp (its entry changes,
-// applied together) to an ordered log of unsynced changes. SyncDir(d) makes
-// d's entries durable and drops d's changes from the log. On Crash, a prefix
+// applied together) to an ordered log of unsynced changes. Invariant: a
+// directory's durable entries with its unsynced changes replayed in order are
+// its current entries. SyncDir(d) makes d's entries durable by applying d's
+// changes to its durable entries and dropping them from the log, so it costs
+// O(unsynced changes), not O(entries in d). On Crash, a prefix
 // of the remaining log is replayed on top of the durable entries, as a
 // journaling file system commits metadata in order; a rename whose two sides
 // are both unsynced is therefore all-or-nothing. Nodes that end unreachable
@@ -32,6 +35,17 @@
 // disk, and nothing written after it did either) or the truncated prefix with
 // the tail model applied to whatever was appended after it. Both are states a
 // real file system can leave; recovery code must cope with either.
+//
+// Garbage collection is by reference counts, so a SyncDir never walks the
+// whole namespace (which made a run that rolls thousands of segments
+// quadratic). A node is held by: current entries naming it (`links`), durable
+// entries naming it (`durable_refs`), unsynced changes naming it as directory
+// or child (`op_refs`), open files, syncs in flight. Whenever one of these is
+// released the node becomes a GC candidate; SyncDir collects the candidates
+// that nothing holds any more (and, transitively, what only they named). A
+// cycle of unreachable directories (possible only through odd renames) is not
+// collected until the next Crash(), which rebuilds the namespace from the
+// root; nothing can observe it meanwhile.
 #include "runtime-sim/sim_disk.h"
 
 #include <algorithm>
@@ -81,8 +95,10 @@ std::vector<std::string> SplitPath(const std::string& path) {
 struct SimDisk::Node {
   uint64_t id = 0;
   bool is_dir = false;
-  uint32_t links = 0;       // current directory entries naming this node
-  uint32_t open_files = 0;  // live File objects on it
+  uint32_t links = 0;         // current directory entries naming this node
+  uint32_t durable_refs = 0;  // durable directory entries naming this node
+  uint32_t op_refs = 0;       // unsynced changes naming it (as directory or child)
+  uint32_t open_files = 0;    // live File objects on it
   // Files.
   std::string data;
   std::string durable;
@@ -132,6 +148,7 @@ struct SimDisk::State {
   std::map<uint64_t, Node> nodes;
   uint64_t next_node_id = kRootId + 1;
   std::vector<DirOp> dir_ops;               // unsynced directory changes, in order
+  std::vector<uint64_t> gc_candidates;      // nodes that lost a reference since the last Gc
   std::map<uint64_t, SimFile*> open_files;  // by handle id
   uint64_t next_handle = 1;
   std::map<uint64_t, TimerId> timers;  // in-flight sync completions, by token
@@ -205,9 +222,46 @@ struct SimDisk::State {
       const uint64_t old = it->second;
       entries.erase(it);
       Charge(old, [](Node& n) { --n.links; });
+      gc_candidates.push_back(old);
     }
     if (child) entries[name] = *child;
     op->effects.push_back(DirEffect{dir_id, name, child});
+    ++Get(dir_id).op_refs;
+    if (child) ++Get(*child).op_refs;
+  }
+
+  // An unsynced change leaves the log: it no longer holds its nodes.
+  void ReleaseEffect(const DirEffect& e) {
+    for (const std::optional<uint64_t> id : {std::optional<uint64_t>(e.dir), e.child}) {
+      if (!id) continue;
+      Node& n = Get(*id);
+      CHECK(n.op_refs > 0);
+      --n.op_refs;
+      gc_candidates.push_back(*id);
+    }
+  }
+
+  // Sets (child) or removes (nullopt) one durable entry of `dir_id`.
+  void SetDurableEntry(uint64_t dir_id, const std::string& name, std::optional<uint64_t> child) {
+    auto& durable = Get(dir_id).durable_entries;
+    auto it = durable.find(name);
+    if (it != durable.end()) {
+      if (child && it->second == *child) return;
+      Node& old = Get(it->second);
+      CHECK(old.durable_refs > 0);
+      --old.durable_refs;
+      gc_candidates.push_back(it->second);
+      durable.erase(it);
+    }
+    if (child) {
+      durable[name] = *child;
+      ++Get(*child).durable_refs;
+    }
+  }
+
+  bool Held(const Node& n) const {
+    return n.id == kRootId || n.links > 0 || n.durable_refs > 0 || n.op_refs > 0 ||
+           n.open_files > 0 || !n.pending_syncs.empty();
   }
 
   TimerId Schedule(Millis delay_ms, std::function<void(uint64_t token)> fn) {
@@ -260,6 +314,7 @@ class SimFile final : public File {
       CHECK(n.open_files > 0);
       --n.open_files;
     });
+    state_->gc_candidates.push_back(node_id_);
   }
 
   const std::string& path() const override { return path_; }
@@ -380,6 +435,7 @@ void SimDisk::State::CompleteSync(uint64_t id, uint64_t generation,
   Node& n = *node;
   const PendingSync sync = std::move(it->second);
   n.pending_syncs.erase(it);
+  if (n.pending_syncs.empty()) gc_candidates.push_back(id);
   if (!n.sync_failed && fault_rng.Chance(faults.sync_eio)) n.sync_failed = true;
   if (n.sync_failed) {
     ++stats.sync_failures;
@@ -436,36 +492,31 @@ Status SimDisk::State::Truncate(uint64_t id, uint64_t size) {
 // ---------------------------------------------------------------------------
 // Garbage collection and the crash model.
 
-// Drops nodes nothing can reach any more: not named by a current or durable
-// entry (transitively from the root), not named by an unsynced change that a
+// Drops the candidates nothing holds any more (see the top of this file),
+// then whatever only they named. Nodes nothing holds are unreachable: not
+// named by a current or durable entry, not named by an unsynced change that a
 // crash could replay, not open, no sync in flight.
 void SimDisk::State::Gc() {
-  std::vector<uint64_t> work{kRootId};
-  for (const auto& op : dir_ops) {
-    for (const auto& e : op.effects) {
-      work.push_back(e.dir);
-      if (e.child) work.push_back(*e.child);
+  while (!gc_candidates.empty()) {
+    const uint64_t id = gc_candidates.back();
+    gc_candidates.pop_back();
+    auto it = nodes.find(id);
+    if (it == nodes.end() || Held(it->second)) continue;
+    Node& n = it->second;
+    // A directory loses its last name only when empty, but its durable
+    // entries (and, defensively, current ones) still name children.
+    for (const auto& [name, child] : n.entries) {
+      Charge(child, [](Node& c) { --c.links; });
+      gc_candidates.push_back(child);
     }
-  }
-  for (const auto& [id, n] : nodes) {
-    if (n.open_files > 0 || !n.pending_syncs.empty()) work.push_back(id);
-  }
-  std::set<uint64_t> marked;
-  while (!work.empty()) {
-    const uint64_t id = work.back();
-    work.pop_back();
-    if (!marked.insert(id).second) continue;
-    const Node& n = Get(id);
-    for (const auto& [name, child] : n.entries) work.push_back(child);
-    for (const auto& [name, child] : n.durable_entries) work.push_back(child);
-  }
-  for (auto it = nodes.begin(); it != nodes.end();) {
-    if (marked.count(it->first) == 0) {
-      CHECK(ChargedBytes(it->second) == 0);
-      it = nodes.erase(it);
-    } else {
-      ++it;
+    for (const auto& [name, child] : n.durable_entries) {
+      Node& c = Get(child);
+      CHECK(c.durable_refs > 0);
+      --c.durable_refs;
+      gc_candidates.push_back(child);
     }
+    CHECK(ChargedBytes(n) == 0);
+    nodes.erase(it);
   }
   CHECK(nodes.count(kRootId) == 1);
 }
@@ -519,6 +570,13 @@ void SimDisk::State::CrashNamespace() {
     it = reached.count(it->first) > 0 ? std::next(it) : nodes.erase(it);
   }
   CHECK(nodes.size() == reached.size());
+  // Reference counts from scratch: no unsynced changes are left, and every
+  // directory's durable entries are its current ones.
+  gc_candidates.clear();
+  for (auto& [id, n] : nodes) n.durable_refs = n.op_refs = 0;
+  for (auto& [id, n] : nodes) {
+    for (const auto& [name, child] : n.durable_entries) ++Get(child).durable_refs;
+  }
 }
 
 // What one file holds after power loss (see the header for the model).
@@ -711,13 +769,19 @@ Status SimDisk::SyncDir(const std::string& dir) {
   if (!id) return NotFound("no such directory: " + dir);
   Node& n = s.Get(*id);
   if (!n.is_dir) return InvalidArgument("not a directory: " + dir);
-  n.durable_entries = n.entries;
+  // Replaying d's unsynced changes on its durable entries yields its current
+  // entries (the invariant at the top of this file).
   for (auto& op : s.dir_ops) {
-    std::erase_if(op.effects, [&](const DirEffect& e) { return e.dir == *id; });
+    std::erase_if(op.effects, [&](const DirEffect& e) {
+      if (e.dir != *id) return false;
+      s.SetDurableEntry(e.dir, e.name, e.child);
+      s.ReleaseEffect(e);
+      return true;
+    });
   }
   std::erase_if(s.dir_ops, [](const DirOp& op) { return op.effects.empty(); });
   s.Gc();
-  CHECK(s.Get(*id).durable_entries == s.Get(*id).entries);
+  CHECK(s.Get(*id).durable_entries.size() == s.Get(*id).entries.size());
   return Status::Ok();
 }
 
@@ -768,10 +832,13 @@ Status SimDisk::WriteWhole(const std::string& path, const std::string& contents)
       s.Get(dir).entries[parts[i]] = *child;
     }
     // Durable at once: the entry, and no unsynced change may undo it.
-    s.Get(dir).durable_entries[parts[i]] = *child;
+    s.SetDurableEntry(dir, parts[i], *child);
     for (auto& op : s.dir_ops) {
-      std::erase_if(op.effects,
-                    [&](const DirEffect& e) { return e.dir == dir && e.name == parts[i]; });
+      std::erase_if(op.effects, [&](const DirEffect& e) {
+        if (e.dir != dir || e.name != parts[i]) return false;
+        s.ReleaseEffect(e);
+        return true;
+      });
     }
     if (last && s.Get(*child).is_dir) return InvalidArgument("is a directory: " + path);
     dir = *child;
@@ -789,5 +856,7 @@ Status SimDisk::WriteWhole(const std::string& path, const std::string& contents)
 }
 
 uint64_t SimDisk::used_bytes() const { return state_->used; }
+
+size_t SimDisk::node_count() const { return state_->nodes.size(); }
 
 }  // namespace gafka::sim

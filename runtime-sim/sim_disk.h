@@ -79,6 +79,7 @@ class SimDisk final : public Disk {
   Result<std::string> ReadWhole(const std::string& path) const;
   Status WriteWhole(const std::string& path, const std::string& contents);  // durable at once
   uint64_t used_bytes() const;
+  size_t node_count() const;  // files and directories held (GC tests)
 
   struct Stats {
     uint64_t syncs = 0, sync_failures = 0, appends = 0, append_failures = 0, read_failures = 0;

@@ -36,7 +36,13 @@ class Rng {
 
 // Stable 64-bit hash of a string (FNV-1a), for deriving stream seeds.
 uint64_t HashName(std::string_view s);
-// splitmix64 finaliser; good for mixing seeds.
-uint64_t Mix64(uint64_t x);
+// splitmix64 finaliser; good for mixing seeds. Inline: the simulator's trace
+// and oracle hash with it on every event.
+inline uint64_t Mix64(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
 
 }  // namespace gafka

@@ -534,5 +534,76 @@ TEST(SimDisk, SameSeedGivesTheSameOutcome) {
   EXPECT_GT(distinct, 10);
 }
 
+// Garbage collection is by reference counts (sim_disk.cc): a log that rolls
+// and deletes thousands of segments must not leave a node behind per file,
+// and what is still open, or named by a durable entry or an unsynced change,
+// must stay.
+TEST(SimDisk, RemovedAndSyncedFilesAreCollected) {
+  SimClock clock;
+  SimDisk disk(clock, 7);
+  ASSERT_TRUE(disk.MakeDirs("log").ok());
+  ASSERT_TRUE(disk.SyncDir("").ok());
+  ASSERT_TRUE(disk.SyncDir("log").ok());
+  const size_t baseline = disk.node_count();
+  for (int i = 0; i < 5000; ++i) {
+    const std::string path = "log/" + std::to_string(i) + ".log";
+    auto file = OpenOrDie(disk, path);
+    ASSERT_NE(file, nullptr);
+    ASSERT_TRUE(file->Append(Pattern(100, static_cast<char>(i))).ok());
+    ASSERT_TRUE(disk.SyncDir("log").ok());
+    file.reset();
+    if (i >= 2) {
+      ASSERT_TRUE(disk.Remove("log/" + std::to_string(i - 2) + ".log").ok());
+      ASSERT_TRUE(disk.SyncDir("log").ok());
+    }
+  }
+  EXPECT_EQ(disk.node_count(), baseline + 2);  // the last two files
+  EXPECT_EQ(disk.used_bytes(), 200u);
+  disk.Crash();
+  EXPECT_EQ(disk.List("log").value(), (std::vector<std::string>{"4998.log", "4999.log"}));
+}
+
+TEST(SimDisk, UnlinkedOpenFileLivesUntilClosed) {
+  SimClock clock;
+  SimDisk disk(clock, 8);
+  auto file = OpenOrDie(disk, "f");
+  ASSERT_TRUE(file->Append("hello").ok());
+  ASSERT_TRUE(disk.SyncDir("").ok());
+  const size_t with_file = disk.node_count();
+  ASSERT_TRUE(disk.Remove("f").ok());
+  ASSERT_TRUE(disk.SyncDir("").ok());
+  EXPECT_FALSE(disk.Exists("f"));
+  EXPECT_EQ(disk.node_count(), with_file);  // still open
+  std::string out;
+  ASSERT_TRUE(file->Read(0, 5, &out).ok());
+  EXPECT_EQ(out, "hello");
+  EXPECT_TRUE(SyncAndWait(clock, *file).ok());
+  file.reset();
+  ASSERT_TRUE(disk.SyncDir("").ok());  // collects
+  EXPECT_EQ(disk.node_count(), with_file - 1);
+  EXPECT_EQ(disk.used_bytes(), 0u);
+}
+
+TEST(SimDisk, RemovedDirectoryStaysWhileAnUnsyncedChangeNamesIt) {
+  SimClock clock;
+  SimDisk disk(clock, 9);
+  ASSERT_TRUE(disk.MakeDirs("d").ok());
+  OpenOrDie(disk, "d/f").reset();
+  ASSERT_TRUE(disk.SyncDir("").ok());
+  ASSERT_TRUE(disk.SyncDir("d").ok());
+  const size_t before = disk.node_count();
+  // d/f's removal is never synced; d goes away durably.
+  ASSERT_TRUE(disk.Remove("d/f").ok());
+  ASSERT_TRUE(disk.Remove("d").ok());
+  ASSERT_TRUE(disk.SyncDir("").ok());
+  EXPECT_FALSE(disk.Exists("d"));
+  EXPECT_EQ(disk.node_count(), before);  // the unsynced change still names d and f
+  disk.Crash();
+  EXPECT_FALSE(disk.Exists("d"));
+  EXPECT_EQ(disk.node_count(), before - 2);  // d and f are gone with the namespace rebuilt
+  ASSERT_TRUE(disk.MakeDirs("d").ok());  // and the name is free
+  EXPECT_TRUE(disk.List("d").value().empty());
+}
+
 }  // namespace
 }  // namespace gafka::sim

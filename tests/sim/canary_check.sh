@@ -20,6 +20,12 @@ if [ "$status" -ne 1 ]; then
   cat "$out"
   exit 1
 fi
+# The very last line is the sweep's JSON figures, naming the failed seeds.
+last=$(tail -1 "$out")
+if [[ "$last" != "{"*'"failed_seeds":['[0-9]*'"seeds_per_minute_per_core":'*'"sim_seconds_per_wall_second":'*"}" ]]; then
+  echo "canary: the last line is not the JSON figures with the failed seeds: $last"
+  exit 1
+fi
 failures=$(grep -c '^FAIL' "$out")
 canaries=$(grep '^FAIL' "$out" | grep -c 'CANARY')
 if [ "$failures" -lt 1 ] || [ "$failures" -ne "$canaries" ]; then

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 namespace gafka::sim_tool {
@@ -31,6 +32,7 @@ struct Done {
   bool passed = false;
   double sim_seconds = 0;
   double cpu_seconds = 0;
+  double wall_seconds = 0;  // the seed's own run (not the sweep's)
   std::string report;
 };
 
@@ -44,7 +46,7 @@ void WriteAll(int fd, const std::string& text) {
   }
 }
 
-// In the child: run the seed, write "#R passed sim_ms\n" + report, exit.
+// In the child: run the seed, write "#R passed sim_ms cpu_ms wall_ms\n" + report, exit.
 [[noreturn]] void RunChild(const sim::Scenario& scenario, const SweepConfig& config, uint64_t seed,
                            int fd) {
   dup2(fd, STDOUT_FILENO);
@@ -56,7 +58,8 @@ void WriteAll(int fd, const std::string& text) {
   std::fflush(stdout);
   std::fflush(stderr);
   WriteAll(fd, "#R " + std::string(outcome.passed ? "1 " : "0 ") + std::to_string(outcome.sim_ms) +
-                   " " + std::to_string(static_cast<int64_t>(outcome.cpu_seconds * 1000)) + "\n" +
+                    " " + std::to_string(static_cast<int64_t>(outcome.cpu_seconds * 1000)) + " " +
+                   std::to_string(static_cast<int64_t>(outcome.wall_seconds * 1000)) + "\n" +
                    outcome.report);
   _exit(outcome.passed ? 0 : 1);
 }
@@ -65,13 +68,14 @@ Done Interpret(const Child& child, int status, const SweepConfig& config, uint64
   Done done;
   const std::string& out = child.output;
   int passed = 0;
-  long long sim_ms = 0, cpu_ms = 0;
+  long long sim_ms = 0, cpu_ms = 0, wall_ms = 0;
   if (WIFEXITED(status) &&
-      std::sscanf(out.c_str(), "#R %d %lld %lld", &passed, &sim_ms, &cpu_ms) == 3) {
+      std::sscanf(out.c_str(), "#R %d %lld %lld %lld", &passed, &sim_ms, &cpu_ms, &wall_ms) == 4) {
     const size_t newline = out.find('\n');
     done.passed = passed == 1 && WEXITSTATUS(status) == 0;
     done.sim_seconds = static_cast<double>(sim_ms) / 1000.0;
     done.cpu_seconds = static_cast<double>(cpu_ms) / 1000.0;
+    done.wall_seconds = static_cast<double>(wall_ms) / 1000.0;
     done.report = newline == std::string::npos ? "" : out.substr(newline + 1);
     return done;
   }
@@ -129,7 +133,7 @@ int Sweep(const sim::Scenario& scenario, const SweepConfig& config) {
   std::vector<Child> running;
   std::map<size_t, Done> finished;  // waiting to be printed in seed order
   size_t next_spawn = 0, next_print = 0, passed = 0;
-  double sim_seconds = 0, cpu_seconds = 0;
+  double sim_seconds = 0, cpu_seconds = 0, seed_wall_seconds = 0;
   std::vector<uint64_t> failed_seeds;
   std::printf("sweep %s: %zu seeds (shard %s), %d jobs\n", scenario.name.c_str(),
               config.seeds.size(), config.shard_text.c_str(), config.jobs);
@@ -172,6 +176,7 @@ int Sweep(const sim::Scenario& scenario, const SweepConfig& config) {
       Done& done = finished[next_print];
       sim_seconds += done.sim_seconds;
       cpu_seconds += done.cpu_seconds;
+      seed_wall_seconds += done.wall_seconds;
       if (done.passed) {
         ++passed;
         const size_t newline = done.report.find('\n');
@@ -189,18 +194,48 @@ int Sweep(const sim::Scenario& scenario, const SweepConfig& config) {
   const size_t total = config.seeds.size();
   const double per_minute = wall > 0 ? static_cast<double>(total) * 60.0 / wall : 0;
   const double per_cpu_minute = cpu_seconds > 0 ? static_cast<double>(total) * 60 / cpu_seconds : 0;
+  // Speed: simulated seconds per second of one seed's own run (wall) and of
+  // its CPU time; on an idle machine the two agree, on a loaded one the CPU
+  // figure is what a seed costs.
+  const double speed_wall = seed_wall_seconds > 0 ? sim_seconds / seed_wall_seconds : 0;
+  const double speed_cpu = cpu_seconds > 0 ? sim_seconds / cpu_seconds : 0;
   std::printf(
       "summary %s: %zu seeds, %zu passed, %zu failed; wall %ss with %d jobs: %s seeds/min; "
       "cpu %ss: %s seeds/min per core; simulated %ss: %sx per core\n",
       scenario.name.c_str(), total, passed, failed_seeds.size(), Fixed(wall, 1).c_str(),
       config.jobs, Fixed(per_minute, 1).c_str(), Fixed(cpu_seconds, 1).c_str(),
       Fixed(per_cpu_minute, 1).c_str(), Fixed(sim_seconds, 0).c_str(),
-      Fixed(cpu_seconds > 0 ? sim_seconds / cpu_seconds : 0, 0).c_str());
+      Fixed(speed_cpu, 0).c_str());
+  std::printf("speed %s: %s simulated seconds per wall second (per seed process), %s per CPU "
+              "second; %s seeds/min per core\n",
+              scenario.name.c_str(), Fixed(speed_wall, 0).c_str(), Fixed(speed_cpu, 0).c_str(),
+              Fixed(per_cpu_minute, 1).c_str());
   if (!failed_seeds.empty()) {
     std::printf("failed seeds:");
     for (uint64_t seed : failed_seeds) std::printf(" %" PRIu64, seed);
     std::printf("\n");
   }
+  // The very last line: one JSON object (tools print their figures so).
+  nlohmann::json figures = {
+      {"tool", "gafka-sim"},
+      {"mode", config.flags.check_determinism ? "sweep-check-determinism" : "sweep"},
+      {"scenario", scenario.name},
+      {"shard", config.shard_text},
+      {"seeds", total},
+      {"passed", passed},
+      {"failed", failed_seeds.size()},
+      {"failed_seeds", failed_seeds},
+      {"jobs", config.jobs},
+      {"wall_seconds", wall},
+      {"seeds_per_minute", per_minute},
+      {"cpu_seconds", cpu_seconds},
+      {"seeds_per_minute_per_core", per_cpu_minute},
+      {"simulated_seconds", sim_seconds},
+      {"sim_seconds_per_wall_second", speed_wall},
+      {"sim_seconds_per_cpu_second", speed_cpu},
+  };
+  std::printf("%s\n", figures.dump().c_str());
+  std::fflush(stdout);
   return failed_seeds.empty() ? 0 : 1;
 }
 
