@@ -601,7 +601,7 @@ TEST(SimDisk, RemovedDirectoryStaysWhileAnUnsyncedChangeNamesIt) {
   disk.Crash();
   EXPECT_FALSE(disk.Exists("d"));
   EXPECT_EQ(disk.node_count(), before - 2);  // d and f are gone with the namespace rebuilt
-  ASSERT_TRUE(disk.MakeDirs("d").ok());  // and the name is free
+  ASSERT_TRUE(disk.MakeDirs("d").ok());      // and the name is free
   EXPECT_TRUE(disk.List("d").value().empty());
 }
 

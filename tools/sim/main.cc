@@ -67,9 +67,10 @@ int Run(const std::string& program, const std::string& scenario_path, const std:
   const double speed_wall = outcome.wall_seconds > 0 ? sim_seconds / outcome.wall_seconds : 0;
   const double speed_cpu = outcome.cpu_seconds > 0 ? sim_seconds / outcome.cpu_seconds : 0;
   const double per_core = outcome.cpu_seconds > 0 ? 60.0 / outcome.cpu_seconds : 0;
-  std::printf("speed: %.0f simulated seconds per wall second, %.0f per CPU second; "
-              "%.1f seeds/min per core\n",
-              speed_wall, speed_cpu, per_core);
+  std::printf(
+      "speed: %.0f simulated seconds per wall second, %.0f per CPU second; "
+      "%.1f seeds/min per core\n",
+      speed_wall, speed_cpu, per_core);
   char hash[24];
   std::snprintf(hash, sizeof(hash), "%016llx", static_cast<unsigned long long>(outcome.trace_hash));
   // The very last line: one JSON object (tools print their figures so).

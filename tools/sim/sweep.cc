@@ -58,7 +58,7 @@ void WriteAll(int fd, const std::string& text) {
   std::fflush(stdout);
   std::fflush(stderr);
   WriteAll(fd, "#R " + std::string(outcome.passed ? "1 " : "0 ") + std::to_string(outcome.sim_ms) +
-                    " " + std::to_string(static_cast<int64_t>(outcome.cpu_seconds * 1000)) + " " +
+                   " " + std::to_string(static_cast<int64_t>(outcome.cpu_seconds * 1000)) + " " +
                    std::to_string(static_cast<int64_t>(outcome.wall_seconds * 1000)) + "\n" +
                    outcome.report);
   _exit(outcome.passed ? 0 : 1);
@@ -204,12 +204,12 @@ int Sweep(const sim::Scenario& scenario, const SweepConfig& config) {
       "cpu %ss: %s seeds/min per core; simulated %ss: %sx per core\n",
       scenario.name.c_str(), total, passed, failed_seeds.size(), Fixed(wall, 1).c_str(),
       config.jobs, Fixed(per_minute, 1).c_str(), Fixed(cpu_seconds, 1).c_str(),
-      Fixed(per_cpu_minute, 1).c_str(), Fixed(sim_seconds, 0).c_str(),
-      Fixed(speed_cpu, 0).c_str());
-  std::printf("speed %s: %s simulated seconds per wall second (per seed process), %s per CPU "
-              "second; %s seeds/min per core\n",
-              scenario.name.c_str(), Fixed(speed_wall, 0).c_str(), Fixed(speed_cpu, 0).c_str(),
-              Fixed(per_cpu_minute, 1).c_str());
+      Fixed(per_cpu_minute, 1).c_str(), Fixed(sim_seconds, 0).c_str(), Fixed(speed_cpu, 0).c_str());
+  std::printf(
+      "speed %s: %s simulated seconds per wall second (per seed process), %s per CPU "
+      "second; %s seeds/min per core\n",
+      scenario.name.c_str(), Fixed(speed_wall, 0).c_str(), Fixed(speed_cpu, 0).c_str(),
+      Fixed(per_cpu_minute, 1).c_str());
   if (!failed_seeds.empty()) {
     std::printf("failed seeds:");
     for (uint64_t seed : failed_seeds) std::printf(" %" PRIu64, seed);
