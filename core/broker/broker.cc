@@ -5,8 +5,8 @@
 #include "core/broker/broker.h"
 
 #include <algorithm>
-#include <utility>
 #include <type_traits>
+#include <utility>
 #include <variant>
 
 #include "core/base/check.h"
@@ -102,10 +102,9 @@ struct Broker::Impl::Dispatcher {
     static_assert(kIsGroupRequest<GroupRequest>, "every non-group request has its handler");
     // Group state changes only on the leader (its committed offsets
     // replicate); a follower serves reads of it.
-    constexpr bool kWrite =
-        !std::is_same_v<GroupRequest, FetchOffsetsRequest> &&
-        !std::is_same_v<GroupRequest, GroupStatusRequest> &&
-        !std::is_same_v<GroupRequest, ListGroupsRequest>;
+    constexpr bool kWrite = !std::is_same_v<GroupRequest, FetchOffsetsRequest> &&
+                            !std::is_same_v<GroupRequest, GroupStatusRequest> &&
+                            !std::is_same_v<GroupRequest, ListGroupsRequest>;
     if (kWrite && impl->replica_ != nullptr) {
       if (auto refused = impl->replica_->CheckAdminWrite()) {
         done(std::move(*refused));
@@ -124,19 +123,19 @@ struct Broker::Impl::Dispatcher {
             return;
           }
           ReplicaManager& replica = *impl->replica_;
-          replica.WaitGroupOffsetsReplicated([&replica, done = std::move(done),
-                                              response = std::move(response)](
-                                                 Status status) mutable {
-            if (status.ok()) {
-              done(std::move(response));
-              return;
-            }
-            const bool moved = status.code() == Code::kConflict;
-            ApiError error = MakeApiError(
-                moved ? api_errors::kNotLeader : api_errors::kUnavailable, status.message());
-            if (moved) error.leader_hint = replica.leader_address();
-            done(std::move(error));
-          });
+          replica.WaitGroupOffsetsReplicated(
+              [&replica, done = std::move(done),
+               response = std::move(response)](Status status) mutable {
+                if (status.ok()) {
+                  done(std::move(response));
+                  return;
+                }
+                const bool moved = status.code() == Code::kConflict;
+                ApiError error = MakeApiError(
+                    moved ? api_errors::kNotLeader : api_errors::kUnavailable, status.message());
+                if (moved) error.leader_hint = replica.leader_address();
+                done(std::move(error));
+              });
         };
       }
     }
@@ -194,8 +193,7 @@ Status Broker::Impl::Open(Transport* transport) {
             },
             [this](Partition& partition) {
               fetcher_.FailAll(partition, broker_error::UnknownTopic(partition.topic()));
-            },
-            nullptr, nullptr});
+            }});
     if (group_service_ != nullptr) InstallOffsetReplication();
     producer_.set_commit_wait([this](Partition& partition, Offset end, auto done) {
       replica_->WaitCommitted(partition, end, std::move(done));

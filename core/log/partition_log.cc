@@ -348,11 +348,10 @@ Status PartitionLog::Impl::ResetTo(Offset new_start) {
   GAFKA_ASSIGN_OR_RETURN(
       std::unique_ptr<File> file,
       env_.disk.Open(dir_ + "/" + wal::SegmentLogName(new_start), OpenMode::kCreateNew));
-  segments_.emplace(
-      new_start,
-      std::make_unique<Segment>(dir_, std::move(file),
-                                wal::SegmentIndex(new_start, config_.index_interval_bytes), false,
-                                env_.clock.NowMs()));
+  segments_.emplace(new_start, std::make_unique<Segment>(
+                                   dir_, std::move(file),
+                                   wal::SegmentIndex(new_start, config_.index_interval_bytes),
+                                   false, env_.clock.NowMs()));
   Status s = RemoveSegment(segments_.begin());
   if (!s.ok()) {
     Fail(s);

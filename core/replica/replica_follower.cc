@@ -123,8 +123,7 @@ uint64_t ReplicaManager::LocalOffsetsHash() const {
   return hooks_.group_offsets == nullptr ? 0 : applied_offsets_hash_;
 }
 
-void ReplicaManager::ApplyGroupOffsets(const std::vector<ReplicatedOffset>& offsets,
-                                       uint64_t seq) {
+void ReplicaManager::ApplyGroupOffsets(const std::vector<ReplicatedOffset>& offsets, uint64_t seq) {
   if (hooks_.apply_group_offsets == nullptr) return;
   const uint64_t hash = GroupOffsetsHash(offsets);
   auto applied = hooks_.apply_group_offsets(offsets, [this, seq, hash](Status status) {

@@ -48,9 +48,9 @@ struct ReplicaFetch {
 
 enum class FetchPartitionStatus : uint8_t {
   kOk = 0,
-  kUnknown = 1,    // the leader has no such partition (yet)
-  kDiverging = 2,  // truncate to diverging_end_offset, then fetch again
-  kFailed = 3,     // the leader's log refuses service
+  kUnknown = 1,     // the leader has no such partition (yet)
+  kDiverging = 2,   // truncate to diverging_end_offset, then fetch again
+  kFailed = 3,      // the leader's log refuses service
   kOutOfRange = 4,  // the fetch offset is below the leader's log start (retention
                     // deleted it): reset the log to log_start_offset
 };

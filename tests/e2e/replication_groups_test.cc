@@ -83,9 +83,8 @@ TEST(ReplicationGroups, CommittedOffsetsSurviveFailover) {
       ProduceMessage message;
       message.value = "v" + std::to_string(i);
       message.partition = PartitionId(p);
-      ASSERT_TRUE(Eventually([&] {
-        return client.Produce("t", message, ProduceOptions{Acks::kAll}).ok();
-      }));
+      ASSERT_TRUE(Eventually(
+          [&] { return client.Produce("t", message, ProduceOptions{Acks::kAll}).ok(); }));
     }
   }
 

@@ -154,9 +154,9 @@ TEST_P(ReplicaRetentionTest, FollowerBehindLeaderRetentionResetsToTheLeaderLogSt
   create.config = create.overrides.ApplyTo(TopicConfig{});
   ASSERT_EQ(ErrorCode(leader.Call(create)), 0);
   cluster.Run(500);
-  ASSERT_EQ(ErrorCode(leader.Call(BrokerHarness::ProduceOne("r", std::nullopt, "first",
-                                                             Acks::kAll, 0))),
-            0);
+  ASSERT_EQ(
+      ErrorCode(leader.Call(BrokerHarness::ProduceOne("r", std::nullopt, "first", Acks::kAll, 0))),
+      0);
   cluster.network().Isolate(NodeId(2));
   for (int i = 0; i < 200; ++i) {
     const std::string value = "v" + std::to_string(i) + std::string(100, 'x');
