@@ -5,6 +5,7 @@
 #include "core/broker/broker.h"
 
 #include <algorithm>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -16,6 +17,8 @@
 #include "core/broker/producer.h"
 #include "core/broker/topic_manager.h"
 #include "core/broker/topic_registry.h"
+#include "core/group/offset_store.h"
+#include "core/protocol/errors.h"
 #include "core/replica/replica_manager.h"
 
 namespace gafka {
@@ -56,6 +59,8 @@ class Broker::Impl {
   void ScheduleRetention();
   void RunRetention();
   void MaybeFinishShutdown();
+  // Hooks the group coordinator's committed offsets into replication.
+  void InstallOffsetReplication();
 
   Env& env_;
   BrokerConfig config_;
@@ -95,6 +100,45 @@ struct Broker::Impl::Dispatcher {
   template <typename GroupRequest>
   void operator()(GroupRequest& r) {
     static_assert(kIsGroupRequest<GroupRequest>, "every non-group request has its handler");
+    // Group state changes only on the leader (its committed offsets
+    // replicate); a follower serves reads of it.
+    constexpr bool kWrite = !std::is_same_v<GroupRequest, FetchOffsetsRequest> &&
+                            !std::is_same_v<GroupRequest, GroupStatusRequest> &&
+                            !std::is_same_v<GroupRequest, ListGroupsRequest>;
+    if (kWrite && impl->replica_ != nullptr) {
+      if (auto refused = impl->replica_->CheckAdminWrite()) {
+        done(std::move(*refused));
+        return;
+      }
+    }
+    if constexpr (std::is_same_v<GroupRequest, CommitOffsetsRequest> ||
+                  std::is_same_v<GroupRequest, ResetOffsetsRequest>) {
+      if (impl->replica_ != nullptr) {
+        // Answered once durable here; a success is answered only once the
+        // in-sync followers hold it durably too (as acks=all).
+        done = [impl = impl, done = std::move(done)](ApiResponse response) mutable {
+          const auto* group = std::get_if<GroupResponse>(&response);
+          if (group == nullptr || group->http_status >= 300 || impl->replica_ == nullptr) {
+            done(std::move(response));
+            return;
+          }
+          ReplicaManager& replica = *impl->replica_;
+          replica.WaitGroupOffsetsReplicated(
+              [&replica, done = std::move(done),
+               response = std::move(response)](Status status) mutable {
+                if (status.ok()) {
+                  done(std::move(response));
+                  return;
+                }
+                const bool moved = status.code() == Code::kConflict;
+                ApiError error = MakeApiError(
+                    moved ? api_errors::kNotLeader : api_errors::kUnavailable, status.message());
+                if (moved) error.leader_hint = replica.leader_address();
+                done(std::move(error));
+              });
+        };
+      }
+    }
     impl->groups_->Handle(ApiRequest(std::move(r)), std::move(done));
   }
 };
@@ -150,6 +194,7 @@ Status Broker::Impl::Open(Transport* transport) {
             [this](Partition& partition) {
               fetcher_.FailAll(partition, broker_error::UnknownTopic(partition.topic()));
             }});
+    if (group_service_ != nullptr) InstallOffsetReplication();
     producer_.set_commit_wait([this](Partition& partition, Offset end, auto done) {
       replica_->WaitCommitted(partition, end, std::move(done));
     });
@@ -169,6 +214,38 @@ Status Broker::Impl::Open(Transport* transport) {
                                        std::to_string(failed) + " refusing service");
   ScheduleRetention();
   return Status::Ok();
+}
+
+void Broker::Impl::InstallOffsetReplication() {
+  // Both hooks are only ever called by replica_ while this broker lives.
+  ReplicaManager::BrokerHooks& hooks = replica_->mutable_hooks();
+  hooks.group_offsets = [this] {
+    const OffsetStore& store = group_service_->coordinator().offsets();
+    std::vector<ReplicatedOffset> all;
+    for (const std::string& group : store.Groups()) {
+      for (const auto& [tp, committed] : store.DurableOfGroup(group)) {
+        all.push_back(ReplicatedOffset{group, tp.topic, tp.partition, committed.offset,
+                                       committed.commit_timestamp_ms, committed.metadata});
+      }
+    }
+    return all;
+  };
+  hooks.apply_group_offsets = [this](const std::vector<ReplicatedOffset>& offsets,
+                                     std::function<void(Status)> done) -> Result<bool> {
+    OffsetStore& store = group_service_->coordinator().mutable_offsets();
+    std::vector<OffsetStore::Write> writes;
+    for (const ReplicatedOffset& o : offsets) {
+      OffsetStore::Key key{o.group, TopicPartition{o.topic, o.partition}};
+      CommittedOffset value{o.offset, o.commit_timestamp_ms, o.metadata};
+      const CommittedOffset* latest = store.Latest(key);
+      if (latest != nullptr && *latest == value) continue;
+      // A reset: the leader's value wins, whichever way it moves.
+      writes.push_back({std::move(key), {offset_format::ValueKind::kReset, std::move(value)}});
+    }
+    if (writes.empty()) return false;
+    GAFKA_RETURN_IF_ERROR(store.Apply(std::move(writes), std::move(done)));
+    return true;
+  };
 }
 
 void Broker::Impl::Execute(ApiRequest request, Done done) {
@@ -350,7 +427,9 @@ TopicInfo Broker::Impl::Describe(const Topic& topic) const {
   CHECK(info.partition_info.empty());
   info.partition_info.reserve(topic.partitions.size());
   for (const auto& partition : topic.partitions) {
-    info.partition_info.push_back(partition->Info(config_.id));
+    // A follower names the leader it follows (-1 until it has heard from it).
+    info.partition_info.push_back(
+        partition->Info(replica_ != nullptr ? replica_->leader_id() : config_.id));
   }
   CHECK(static_cast<int32_t>(info.partition_info.size()) == info.partitions);
   return info;

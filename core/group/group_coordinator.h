@@ -260,6 +260,8 @@ class GroupCoordinator {
   // For tests and metrics.
   std::optional<Generation> generation(const std::string& group_id) const;
   const OffsetStore& offsets() const { return *store_; }
+  // Replication writes the leader's values into a follower's store directly.
+  OffsetStore& mutable_offsets() { return *store_; }
   const GroupConfig& config() const { return config_; }
 
  private:

@@ -332,6 +332,38 @@ Status PartitionLog::Impl::Truncate(Offset new_end) {
   return Status::Ok();
 }
 
+Status PartitionLog::Impl::ResetTo(Offset new_start) {
+  if (!failed_.ok()) return failed_;
+  if (new_start <= end_) {
+    return InvalidArgument("reset to " + std::to_string(new_start.value()) +
+                           " is not past the log end " + std::to_string(end_.value()));
+  }
+  // Empty the log at its old start first (newest segments removed first).
+  GAFKA_RETURN_IF_ERROR(Truncate(start_));
+  CHECK(segments_.size() == 1);
+  // Then a new empty segment at new_start, and the old one removed: both
+  // are made durable by the directory sync RemoveSegment does.
+  Status removed = env_.disk.Remove(dir_ + "/" + wal::SegmentIndexName(new_start));
+  if (!removed.ok() && removed.code() != Code::kNotFound) return removed;
+  GAFKA_ASSIGN_OR_RETURN(
+      std::unique_ptr<File> file,
+      env_.disk.Open(dir_ + "/" + wal::SegmentLogName(new_start), OpenMode::kCreateNew));
+  segments_.emplace(new_start, std::make_unique<Segment>(
+                                   dir_, std::move(file),
+                                   wal::SegmentIndex(new_start, config_.index_interval_bytes),
+                                   false, env_.clock.NowMs()));
+  Status s = RemoveSegment(segments_.begin());
+  if (!s.ok()) {
+    Fail(s);
+    return s;
+  }
+  RebuildSummary();
+  CHECK(start_ == new_start && end_ == new_start);
+  durable_ = new_start;
+  chain_.target = std::min(chain_.target, new_start);
+  return Status::Ok();
+}
+
 void PartitionLog::Impl::FailWaitersAbove(Offset end, const Status& status) {
   CHECK(!status.ok());
   CHECK(end <= end_);
@@ -440,6 +472,7 @@ Result<ReadResult> PartitionLog::Read(Offset from, size_t max_count, size_t max_
   return impl_->Read(from, max_count, max_bytes, limit);
 }
 Status PartitionLog::Truncate(Offset new_end) { return impl_->Truncate(new_end); }
+Status PartitionLog::ResetTo(Offset new_start) { return impl_->ResetTo(new_start); }
 int PartitionLog::ApplyRetention() { return impl_->ApplyRetention(); }
 Result<Offset> PartitionLog::OffsetForTimestamp(Millis timestamp_ms) {
   return impl_->OffsetForTimestamp(timestamp_ms);

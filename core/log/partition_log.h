@@ -104,6 +104,13 @@ class PartitionLog {
   // removed records get kConflict; durable_offset() drops to new_end at most.
   Status Truncate(Offset new_end);
 
+  // Drops every record and restarts the log empty at `new_start`, which must
+  // be past end_offset() (a follower whose leader's retention deleted the
+  // records it would need next: Kafka's OffsetOutOfRange reset). Durable when
+  // it returns ok; a crash midway leaves an empty log at the old start or the
+  // new one. Pending durable callbacks get kConflict.
+  Status ResetTo(Offset new_start);
+
   // Deletes whole sealed segments past the retention limits. Returns how many.
   int ApplyRetention();
 

@@ -28,6 +28,7 @@ class PartitionLog::Impl {
   Result<ReadResult> Read(Offset from, size_t max_count, size_t max_bytes,
                           std::optional<Offset> limit);
   Status Truncate(Offset new_end);
+  Status ResetTo(Offset new_start);
   int ApplyRetention();
   Result<Offset> OffsetForTimestamp(Millis timestamp_ms);
 

@@ -11,8 +11,10 @@ namespace gafka {
 namespace {
 
 constexpr uint32_t kMagic = 0x4c505247;  // "GRPL"
-constexpr uint32_t kVersion = 1;
-constexpr size_t kSize = 16;
+constexpr uint32_t kVersion1 = 1;
+constexpr size_t kSize1 = 16;
+constexpr uint32_t kVersion = 2;
+constexpr size_t kSize = 20;
 constexpr std::string_view kFileName = "replica.state";
 constexpr std::string_view kTempFileName = "replica.state.tmp";
 
@@ -30,25 +32,29 @@ Result<Epoch> EpochStore::Load() {
   GAFKA_ASSIGN_OR_RETURN(std::unique_ptr<File> file, disk_.Open(path, OpenMode::kOpenExisting));
   std::string bytes;
   GAFKA_RETURN_IF_ERROR(file->Read(0, kSize + 1, &bytes));
-  if (bytes.size() != kSize || DecodeFixed32(bytes.data()) != kMagic ||
-      DecodeFixed32(bytes.data() + 4) != kVersion ||
-      DecodeFixed32(bytes.data() + 12) != crc32c::Value(bytes.data(), 12)) {
+  const bool v1 = bytes.size() == kSize1 && DecodeFixed32(bytes.data() + 4) == kVersion1;
+  const size_t crc_at = v1 ? 12 : 16;
+  if ((!v1 && (bytes.size() != kSize || DecodeFixed32(bytes.data() + 4) != kVersion)) ||
+      DecodeFixed32(bytes.data()) != kMagic ||
+      DecodeFixed32(bytes.data() + crc_at) != crc32c::Value(bytes.data(), crc_at)) {
     return Corruption(path +
                       " is corrupt: the leader epoch is unknown; restore it from the "
                       "other broker's status (docs/operations.md)");
   }
   stored_ = Epoch(static_cast<int32_t>(DecodeFixed32(bytes.data() + 8)));
+  led_ = !v1 && DecodeFixed32(bytes.data() + 12) == 1;
   CHECK(stored_.value() >= 0);
   return stored_;
 }
 
-Status EpochStore::Store(Epoch epoch) {
+Status EpochStore::Store(Epoch epoch, bool led) {
   CHECK_MSG(epoch >= stored_, "the stored leader epoch never decreases");
   std::string bytes;
   PutFixed32(&bytes, kMagic);
   PutFixed32(&bytes, kVersion);
   PutFixed32(&bytes, static_cast<uint32_t>(epoch.value()));
-  PutFixed32(&bytes, crc32c::Value(bytes.data(), 12));
+  PutFixed32(&bytes, led ? 1 : 0);
+  PutFixed32(&bytes, crc32c::Value(bytes.data(), 16));
   CHECK(bytes.size() == kSize);
   const std::string temp = JoinPath(data_dir_, kTempFileName);
   {
@@ -59,6 +65,7 @@ Status EpochStore::Store(Epoch epoch) {
   GAFKA_RETURN_IF_ERROR(disk_.Rename(temp, JoinPath(data_dir_, kFileName)));
   GAFKA_RETURN_IF_ERROR(disk_.SyncDir(data_dir_));
   stored_ = epoch;
+  led_ = led;
   return Status::Ok();
 }
 

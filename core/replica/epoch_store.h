@@ -1,6 +1,8 @@
 // EpochStore: the broker's leader epoch, durable in <data_dir>/replica.state.
-// Format (16 bytes, little-endian): magic u32 "GRPL", version u32 (1),
-// epoch i32, crc32c u32 of the 12 bytes before it. Written atomically:
+// Format (20 bytes, little-endian): magic u32 "GRPL", version u32 (2),
+// epoch i32, led u32 (1: this broker led that epoch, 0: it learned of it),
+// crc32c u32 of the 16 bytes before it. Version 1 (16 bytes, no `led`) is
+// still read, as "not led". Written atomically:
 // replica.state.tmp, SyncNow, Rename, SyncDir. A missing file is epoch 0; a
 // corrupt one is an error (the broker refuses to start: guessing an epoch
 // could let two leaders share one). Owned by the ReplicaManager; loop only.
@@ -20,12 +22,17 @@ class EpochStore {
 
   Result<Epoch> Load();
   // Durable when it returns ok. `epoch` must not be lower than the stored one.
-  Status Store(Epoch epoch);
+  // `led`: this broker became the leader of `epoch` (a promotion or a first
+  // start as leader), as opposed to learning of it from another broker.
+  Status Store(Epoch epoch, bool led = false);
+  // Whether the stored epoch was led by this broker (after Load or Store).
+  bool led() const { return led_; }
 
  private:
   Disk& disk_;
   std::string data_dir_;
   Epoch stored_{0};
+  bool led_ = false;
 };
 
 }  // namespace gafka

@@ -31,6 +31,7 @@ void ReplicaManager::SendFetch() {
   fetch.metadata_hash = TopicsHash(TopicList());
   fetch.max_wait_ms = config_.fetch_max_wait_ms;
   fetch.max_bytes = config_.fetch_max_bytes;
+  fetch.offsets_hash = LocalOffsetsHash();
   for (const auto& [name, topic] : topics_.topics()) {
     for (const auto& partition : topic->partitions) {
       if (!partition->Serviceable().ok()) continue;
@@ -56,6 +57,7 @@ void ReplicaManager::HandleFetchReply(const ReplicaFetchReply& reply) {
   if (fetch_timer_ != kNoTimer) env_.clock.Cancel(fetch_timer_);
   fetch_timer_ = kNoTimer;
   last_reply_ms_ = env_.clock.NowMs();
+  if (!reply.fenced) leader_id_ = reply.leader;
   if (reply.epoch > epoch_) {
     Status raised = RaiseEpoch(reply.epoch);
     if (!raised.ok()) {
@@ -81,8 +83,75 @@ void ReplicaManager::HandleFetchReply(const ReplicaFetchReply& reply) {
   ++replies_applied_;
   if (reply.topics) MirrorTopics(*reply.topics);
   const uint64_t seq = fetch_seq_;
+  backoff_ = false;
   for (const FetchPartitionReply& p : reply.partitions) ApplyPartition(p);
-  if (appends_pending_ == 0) OnReplicatedDurable(seq);
+  if (reply.group_offsets) ApplyGroupOffsets(*reply.group_offsets, seq);
+  if (appends_pending_ > 0) return;  // the durable callback sends the next fetch
+  if (!backoff_) {
+    OnReplicatedDurable(seq);
+    return;
+  }
+  fetch_timer_ = env_.clock.After(config_.fetch_max_wait_ms, [this] {
+    fetch_timer_ = kNoTimer;
+    SendFetch();
+  });
+}
+
+void ReplicaManager::ResetBehindLeaderStart(Partition& partition, Offset leader_start) {
+  PartitionLog& log = partition.log();
+  if (leader_start <= log.end_offset()) return;  // a stale answer: nothing to do
+  env_.logger.Log(LogLevel::kWarn,
+                  "replication: " + partition.topic() + "-" +
+                      std::to_string(partition.id().value()) + " needs offset " +
+                      std::to_string(log.end_offset().value()) +
+                      ", which the leader's retention deleted; restarting the log at the "
+                      "leader's log start " +
+                      std::to_string(leader_start.value()));
+  Status reset = log.ResetTo(leader_start);
+  if (!reset.ok()) {
+    env_.logger.Log(LogLevel::kError, "replication: reset failed: " + reset.ToString());
+    return;
+  }
+  ++out_of_range_resets_;
+}
+
+// The hash of the last set of leader values this follower holds durably
+// (not of its whole store: values the leader does not have, e.g. commits an
+// old leader made that never replicated, must not make the leader resend
+// forever). 0 after a start: the leader sends its set once.
+uint64_t ReplicaManager::LocalOffsetsHash() const {
+  return hooks_.group_offsets == nullptr ? 0 : applied_offsets_hash_;
+}
+
+void ReplicaManager::ApplyGroupOffsets(const std::vector<ReplicatedOffset>& offsets, uint64_t seq) {
+  if (hooks_.apply_group_offsets == nullptr) return;
+  const uint64_t hash = GroupOffsetsHash(offsets);
+  auto applied = hooks_.apply_group_offsets(offsets, [this, seq, hash](Status status) {
+    if (status.ok()) {
+      applied_offsets_hash_ = hash;
+    } else {
+      OffsetsStoreFailed(status, hash);
+    }
+    CHECK(appends_pending_ > 0);
+    if (--appends_pending_ == 0) OnReplicatedDurable(seq);
+  });
+  if (!applied.ok()) {
+    OffsetsStoreFailed(applied.status(), hash);
+  } else if (*applied) {
+    ++appends_pending_;
+  } else {
+    applied_offsets_hash_ = hash;  // every value was already there
+  }
+}
+
+void ReplicaManager::OffsetsStoreFailed(const Status& status, uint64_t hash) {
+  // The store refuses writes for good (a disk failure). Report the leader's
+  // hash anyway so that it does not resend in a tight loop; the error is
+  // logged and shown in status: this follower cannot serve groups.
+  offsets_failed_ = status;
+  applied_offsets_hash_ = hash;
+  env_.logger.Log(LogLevel::kError,
+                  "replication: storing group offsets failed: " + status.ToString());
 }
 
 void ReplicaManager::MirrorTopics(const std::vector<TopicInfo>& topics) {
@@ -122,6 +191,13 @@ void ReplicaManager::ApplyPartition(const FetchPartitionReply& reply) {
   if (partition == nullptr || !partition->Serviceable().ok()) return;
   PartitionLog& log = partition->log();
   in_sync_[{reply.topic, reply.partition.value()}] = reply.in_sync;
+  if (reply.status == FetchPartitionStatus::kFailed) {
+    backoff_ = true;  // nothing the next fetch can fix at once: do not spin on it
+  }
+  if (reply.status == FetchPartitionStatus::kOutOfRange) {
+    ResetBehindLeaderStart(*partition, reply.log_start_offset);
+    return;
+  }
   partition->set_epoch(std::max(partition->epoch(), epoch_));  // shown in describe/status
   if (reply.status == FetchPartitionStatus::kDiverging) {
     // Never below what the leader told us is committed.

@@ -49,6 +49,7 @@ void ReplicaManager::HandleFetch(NodeId from, ReplicaFetch fetch) {
                    env_.clock.NowMs());
       UpdatePartition(*partition);
     }
+    OnOffsetsFetch(fetch.follower, fetch.offsets_hash);
   }
   bool has_data = false;
   ReplicaFetchReply reply = BuildReply(fetch, &has_data);
@@ -97,6 +98,17 @@ ReplicaFetchReply ReplicaManager::BuildReply(const ReplicaFetch& fetch, bool* ha
     const FetchPartitionReply& r = reply.partitions.back();
     if (!r.records.empty() || r.status != FetchPartitionStatus::kOk) *has_data = true;
   }
+  if (hooks_.group_offsets != nullptr) {
+    std::vector<ReplicatedOffset> offsets = hooks_.group_offsets();
+    const uint64_t hash = GroupOffsetsHash(offsets);
+    if (hash != fetch.offsets_hash) {
+      OffsetsFollower& f = offsets_followers_[fetch.follower];
+      f.sent_version = offsets_version_;
+      f.sent_hash = hash;
+      reply.group_offsets = std::move(offsets);
+      *has_data = true;
+    }
+  }
   return reply;
 }
 
@@ -120,6 +132,12 @@ FetchPartitionReply ReplicaManager::ReadPartition(const FetchPartition& request,
     out.status = FetchPartitionStatus::kFailed;
     return out;
   }
+  // Retention deleted what the follower needs: it must restart from our log
+  // start (Kafka's OffsetOutOfRange).
+  if (request.fetch_offset < log.start_offset()) {
+    out.status = FetchPartitionStatus::kOutOfRange;
+    return out;
+  }
   // Epoch end-offset check: is the follower's tail a prefix of our log?
   const Offset consistent_end = ConsistentEnd(log, request);
   if (request.fetch_offset > consistent_end) {
@@ -127,8 +145,11 @@ FetchPartitionReply ReplicaManager::ReadPartition(const FetchPartition& request,
     out.diverging_end_offset = consistent_end;
     return out;
   }
-  if (request.fetch_offset >= log.end_offset() || *budget == 0) return out;
-  auto read = log.Read(request.fetch_offset, 100'000, *budget);
+  // Only durable records: a follower never holds a record this leader could
+  // lose in a crash, so a restarted leader keeps its epoch safely.
+  const Offset durable = log.durable_offset();
+  if (request.fetch_offset >= durable || *budget == 0) return out;
+  auto read = log.Read(request.fetch_offset, 100'000, *budget, durable);
   if (!read.ok()) {
     out.status = FetchPartitionStatus::kFailed;
     return out;
@@ -176,6 +197,8 @@ void ReplicaManager::Fence(Epoch epoch, const std::string& leader_address,
       }
     }
     leader_slots_.clear();
+    FailOffsetWaiters(Conflict("fenced by a newer leader before the offsets were replicated"));
+    offsets_followers_.clear();
   }
   if (leader_peer.has_value()) {
     leader_peer_ = *leader_peer;
@@ -197,7 +220,7 @@ Result<Epoch> ReplicaManager::Promote(const std::string& advertised_address, boo
       }
     }
   }
-  GAFKA_RETURN_IF_ERROR(RaiseEpoch(epoch_ + 1));
+  GAFKA_RETURN_IF_ERROR(RaiseEpoch(epoch_ + 1, /*led=*/true));
   leading_ = true;
   old_leader_peer_ = leader_peer_;
   leader_address_ = config_.advertised_address;

@@ -32,7 +32,8 @@ ReplicaManager::ReplicaManager(Env& env, Transport& transport, TopicManager& top
       epoch_store_(env.disk, config_.data_dir),
       leading_(!config_.follower),
       leader_address_(config_.follower ? config_.leader_address : config_.advertised_address),
-      leader_peer_(config_.leader_peer) {
+      leader_peer_(config_.leader_peer),
+      leader_id_(-1) {
   CHECK(hooks_.on_high_watermark != nullptr && hooks_.on_removed != nullptr);
   CHECK(config_.min_insync_replicas >= 1);
 }
@@ -50,10 +51,14 @@ Status ReplicaManager::Open() {
   GAFKA_ASSIGN_OR_RETURN(epoch_, epoch_store_.Load());
   transport_.OnReceive([this](NodeId from, Bytes message) { OnMessage(from, std::move(message)); });
   if (leading_) {
-    // A new epoch per leadership term, restarts included: records written
-    // from now on never share an epoch with a tail a follower kept from
-    // before a crash.
-    GAFKA_RETURN_IF_ERROR(RaiseEpoch(epoch_ + 1));
+    // A restart as leader keeps the epoch it led: followers are only ever
+    // sent records this broker had made durable, so no follower can hold a
+    // tail we lost in the crash, and reusing the epoch is safe. An epoch we
+    // did not lead (we were fenced, or followed) or none at all: a new term,
+    // as a promotion would take, so two brokers never lead one epoch.
+    if (epoch_.value() == 0 || !epoch_store_.led()) {
+      GAFKA_RETURN_IF_ERROR(RaiseEpoch(epoch_ + 1, /*led=*/true));
+    }
     ScheduleIsrCheck();
   } else {
     // Until the leader says what is committed, nothing local is (a tail
@@ -77,6 +82,7 @@ void ReplicaManager::Shutdown() {
     for (auto& done : slot.state->TakeAllWaiters())
       done(Unavailable("the broker is shutting down"));
   }
+  FailOffsetWaiters(Unavailable("the broker is shutting down"));
   for (TimerId* t : {&isr_timer_, &notice_timer_, &fetch_timer_}) {
     if (*t != kNoTimer) env_.clock.Cancel(*t);
     *t = kNoTimer;
@@ -86,9 +92,9 @@ void ReplicaManager::Shutdown() {
   for (NodeId from : parked) AnswerParked(from);
 }
 
-Status ReplicaManager::RaiseEpoch(Epoch epoch) {
+Status ReplicaManager::RaiseEpoch(Epoch epoch, bool led) {
   if (epoch <= epoch_) return Status::Ok();
-  GAFKA_RETURN_IF_ERROR(epoch_store_.Store(epoch));
+  GAFKA_RETURN_IF_ERROR(epoch_store_.Store(epoch, led));
   epoch_ = epoch;
   return Status::Ok();
 }
@@ -149,7 +155,64 @@ std::optional<ApiError> ReplicaManager::CheckAdminWrite() const {
   return NotLeader(leader_address_);
 }
 
-void ReplicaManager::OnAppended() {
+void ReplicaManager::OnAppended() {}
+
+void ReplicaManager::WaitGroupOffsetsReplicated(std::function<void(Status)> done) {
+  CHECK(done != nullptr);
+  if (stopped_) {
+    done(Unavailable("the broker is shutting down"));
+    return;
+  }
+  if (!leading_) {
+    done(Conflict("leadership moved before the offsets were replicated; the leader is " +
+                  leader_address_));
+    return;
+  }
+  offset_waiters_.emplace(offsets_version_ + 1, std::move(done));
+  OnGroupOffsetsChanged();
+  CompleteOffsetWaiters();
+}
+
+void ReplicaManager::OnOffsetsFetch(NodeId follower, uint64_t follower_hash) {
+  if (hooks_.group_offsets == nullptr) return;
+  OffsetsFollower& f = offsets_followers_[follower];
+  if (follower_hash == GroupOffsetsHash(hooks_.group_offsets())) {
+    f.acked_version = offsets_version_;
+    f.caught_up_ms = env_.clock.NowMs();
+  } else if (follower_hash == f.sent_hash) {
+    // It holds what it was last sent: caught up as of that reply.
+    f.acked_version = std::max(f.acked_version, f.sent_version);
+    f.caught_up_ms = env_.clock.NowMs();
+  }
+  CompleteOffsetWaiters();
+}
+
+void ReplicaManager::CompleteOffsetWaiters() {
+  if (offset_waiters_.empty() || !leading_) return;
+  // The lowest version every follower in sync (for offsets) holds.
+  uint64_t covered = offsets_version_;
+  const Millis now = env_.clock.NowMs();
+  for (const auto& [id, f] : offsets_followers_) {
+    if (f.caught_up_ms < 0 || now - f.caught_up_ms > config_.replica_lag_time_max_ms) continue;
+    covered = std::min(covered, f.acked_version);
+  }
+  std::vector<std::function<void(Status)>> ready;
+  while (!offset_waiters_.empty() && offset_waiters_.begin()->first <= covered) {
+    ready.push_back(std::move(offset_waiters_.begin()->second));
+    offset_waiters_.erase(offset_waiters_.begin());
+  }
+  for (auto& done : ready) done(Status::Ok());
+}
+
+void ReplicaManager::FailOffsetWaiters(const Status& status) {
+  auto waiters = std::move(offset_waiters_);
+  offset_waiters_.clear();
+  for (auto& [version, done] : waiters) done(status);
+}
+
+void ReplicaManager::OnGroupOffsetsChanged() {
+  if (!leading_) return;
+  ++offsets_version_;
   if (parked_.empty()) return;
   std::vector<NodeId> parked;
   for (const auto& [from, p] : parked_) parked.push_back(from);
@@ -173,7 +236,13 @@ void ReplicaManager::WaitCommitted(Partition& partition, Offset end_offset,
 }
 
 void ReplicaManager::OnDurable(Partition& partition) {
-  if (leading_ && partition.Serviceable().ok()) UpdatePartition(partition);
+  if (!leading_) return;
+  if (partition.Serviceable().ok()) UpdatePartition(partition);
+  // New durable records: parked follower fetches can take them now.
+  if (parked_.empty()) return;
+  std::vector<NodeId> parked;
+  for (const auto& [from, p] : parked_) parked.push_back(from);
+  for (NodeId from : parked) AnswerParked(from);
 }
 
 LeaderState& ReplicaManager::StateFor(Partition& partition) {
@@ -211,6 +280,7 @@ void ReplicaManager::ScheduleIsrCheck() {
         if (partition->Serviceable().ok()) UpdatePartition(*partition);
       }
     }
+    CompleteOffsetWaiters();  // a follower that fell behind no longer holds them up
     ScheduleIsrCheck();
   });
 }
@@ -236,6 +306,14 @@ std::string ReplicaManager::StatusJson() const {
     w.Int(last_reply_ms_ < 0 ? -1 : env_.clock.NowMs() - last_reply_ms_);
     w.Key("truncations");
     w.Int(static_cast<int64_t>(truncations_));
+    w.Key("leader_id");
+    w.Int(leader_id_.value());
+    w.Key("out_of_range_resets");
+    w.Int(static_cast<int64_t>(out_of_range_resets_));
+    if (!offsets_failed_.ok()) {
+      w.Key("group_offsets_error");
+      w.String(offsets_failed_.ToString());
+    }
   }
   w.Key("partitions");
   w.BeginArray();

@@ -42,6 +42,14 @@ class ReplicaManager {
   struct BrokerHooks {
     std::function<void(Partition&)> on_high_watermark;  // wake parked reads
     std::function<void(Partition&)> on_removed;         // a mirrored delete: fail its reads
+    // Committed group offsets (both null without consumer groups). Leader and
+    // follower: every durable value, ascending by (group, topic, partition).
+    std::function<std::vector<ReplicatedOffset>()> group_offsets;
+    // Follower: store the leader's values. Returns true when `done` will run
+    // once they are durable, false when nothing needed writing (`done` never
+    // runs), or the error (`done` never runs).
+    std::function<Result<bool>(const std::vector<ReplicatedOffset>&, std::function<void(Status)>)>
+        apply_group_offsets;
   };
 
   ReplicaManager(Env& env, Transport& transport, TopicManager& topics, ReplicaConfig config,
@@ -61,8 +69,20 @@ class ReplicaManager {
   std::optional<ApiError> CheckProduce(Topic& topic, Acks acks);
   // Topic create/delete: 409 with the leader hint on a follower.
   std::optional<ApiError> CheckAdminWrite() const;
-  // After a produce appended: wakes parked follower fetches.
+  // After a produce appended (kept for callers; followers are woken by
+  // OnDurable now: they are only ever sent records the leader made durable).
   void OnAppended();
+  // A group offsets commit or reset became durable: wakes parked follower
+  // fetches so the new values replicate at once.
+  void OnGroupOffsetsChanged();
+  // The same, and `done` runs once every follower in sync for group offsets
+  // (it had every value within replica_lag_time_max_ms) holds this change
+  // durably: ok; or with 409 when leadership moves first, 503 on shutdown.
+  // With no such follower, at once.
+  void WaitGroupOffsetsReplicated(std::function<void(Status)> done);
+  // The id of the leader this broker follows (itself when leading; the
+  // configured peer id until the first reply names the leader).
+  NodeId leader_id() const { return leading_ ? config_.self : leader_id_; }
   // acks=all: `done` runs once HW >= end_offset (ok), or with an error.
   void WaitCommitted(Partition& partition, Offset end_offset, std::function<void(Status)> done);
   // After a durable callback of `partition` (the leader's own durability).
@@ -74,6 +94,8 @@ class ReplicaManager {
   // promotion: committed records the follower lacks are lost).
   Result<Epoch> Promote(const std::string& advertised_address, bool force);
 
+  // The broker sets the optional hooks (group offsets) after construction.
+  BrokerHooks& mutable_hooks() { return hooks_; }
   bool leading() const { return leading_; }
   Epoch epoch() const { return epoch_; }
   std::string role() const { return leading_ ? "leader" : "follower"; }
@@ -108,10 +130,22 @@ class ReplicaManager {
   void HandleFetchReply(const ReplicaFetchReply& reply);
   void MirrorTopics(const std::vector<TopicInfo>& topics);
   void ApplyPartition(const FetchPartitionReply& reply);
+  void ApplyGroupOffsets(const std::vector<ReplicatedOffset>& offsets, uint64_t seq);
+  uint64_t LocalOffsetsHash() const;
+  void OffsetsStoreFailed(const Status& status, uint64_t hash);
+  // The leader's retention deleted what `partition` needs next: restart its
+  // log empty at the leader's log start.
+  void ResetBehindLeaderStart(Partition& partition, Offset leader_start);
   void OnReplicatedDurable(uint64_t seq);
   void SendNotice();
-  Status RaiseEpoch(Epoch epoch);
+  // `led`: we lead `epoch` (promotion, first start), not merely learned of it.
+  Status RaiseEpoch(Epoch epoch, bool led = false);
   std::vector<TopicInfo> TopicList() const;
+  // Leader: a follower's group offsets position from its fetch; completes
+  // the commit waits it covers.
+  void OnOffsetsFetch(NodeId follower, uint64_t follower_hash);
+  void CompleteOffsetWaiters();
+  void FailOffsetWaiters(const Status& status);
   void Send(NodeId to, const ReplicaMessage& message);
 
   Env& env_;
@@ -130,6 +164,17 @@ class ReplicaManager {
   std::map<NodeId, ParkedFetch> parked_;
   TimerId isr_timer_ = kNoTimer;
   NodeId old_leader_peer_{0};
+  // Group offsets replication (leader): a version per durable change; per
+  // follower what it was last sent and what it holds; commit waits.
+  struct OffsetsFollower {
+    uint64_t sent_version = 0;
+    uint64_t sent_hash = 0;
+    uint64_t acked_version = 0;
+    Millis caught_up_ms = -1;  // last time it held every value
+  };
+  uint64_t offsets_version_ = 0;
+  std::map<NodeId, OffsetsFollower> offsets_followers_;
+  std::multimap<uint64_t, std::function<void(Status)>> offset_waiters_;
   int notice_attempts_ = 0;
   uint64_t notice_seq_ = 0;
   TimerId notice_timer_ = kNoTimer;
@@ -140,6 +185,11 @@ class ReplicaManager {
   TimerId fetch_timer_ = kNoTimer;
   Millis last_reply_ms_ = -1;
   std::map<PartitionKey, bool> in_sync_;  // as the leader last said
+  NodeId leader_id_{0};                   // as the leader's last reply said
+  uint64_t applied_offsets_hash_ = 0;     // of the leader's values we hold durably
+  Status offsets_failed_;                 // the local offsets store refused a write
+  uint64_t out_of_range_resets_ = 0;
+  bool backoff_ = false;  // the last reply had a partition the leader cannot serve
   uint64_t fetches_sent_ = 0, replies_applied_ = 0, truncations_ = 0;
 };
 

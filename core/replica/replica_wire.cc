@@ -73,6 +73,26 @@ class Reader {
   bool ok_ = true;
 };
 
+void PutOffset(std::string* dst, const ReplicatedOffset& o) {
+  PutString(dst, o.group);
+  PutString(dst, o.topic);
+  PutI32(dst, o.partition.value());
+  PutI64(dst, o.offset.value());
+  PutI64(dst, o.commit_timestamp_ms);
+  PutString(dst, o.metadata);
+}
+
+ReplicatedOffset ReadOffset(Reader& r) {
+  ReplicatedOffset o;
+  o.group = r.String();
+  o.topic = r.String();
+  o.partition = PartitionId(r.I32());
+  o.offset = Offset(r.I64());
+  o.commit_timestamp_ms = r.I64();
+  o.metadata = r.String();
+  return o;
+}
+
 void PutTopic(std::string* dst, const TopicInfo& t) {
   PutString(dst, t.name);
   PutI32(dst, t.partitions);
@@ -113,6 +133,7 @@ struct Encoder {
       PutI64(out, p.durable_offset.value());
       PutI32(out, p.last_epoch.value());
     }
+    PutFixed64(out, m.offsets_hash);
   }
   void operator()(const ReplicaFetchReply& m) {
     PutFixed64(out, m.seq);
@@ -137,6 +158,11 @@ struct Encoder {
       PutFixed8(out, p.in_sync ? 1 : 0);
       PutFixed32(out, static_cast<uint32_t>(p.records.size()));
       for (const Record& record : p.records) wal::EncodeRecord(record, out);
+    }
+    PutFixed8(out, m.group_offsets ? 1 : 0);
+    if (m.group_offsets) {
+      PutFixed32(out, static_cast<uint32_t>(m.group_offsets->size()));
+      for (const ReplicatedOffset& o : *m.group_offsets) PutOffset(out, o);
     }
   }
   void operator()(const ReplicaNotice& m) {
@@ -169,6 +195,7 @@ ReplicaFetch ReadFetch(Reader& r) {
     p.last_epoch = Epoch(r.I32());
     m.partitions.push_back(std::move(p));
   }
+  m.offsets_hash = r.U64();
   return m;
 }
 
@@ -191,7 +218,7 @@ ReplicaFetchReply ReadFetchReply(Reader& r) {
     p.partition = PartitionId(r.I32());
     const uint8_t status = r.U8();
     p.status =
-        status <= 3 ? static_cast<FetchPartitionStatus>(status) : FetchPartitionStatus::kFailed;
+        status <= 4 ? static_cast<FetchPartitionStatus>(status) : FetchPartitionStatus::kFailed;
     p.high_watermark = Offset(r.I64());
     p.log_start_offset = Offset(r.I64());
     p.log_end_offset = Offset(r.I64());
@@ -203,6 +230,11 @@ ReplicaFetchReply ReadFetchReply(Reader& r) {
       if (r.Record(&record)) p.records.push_back(std::move(record));
     }
     m.partitions.push_back(std::move(p));
+  }
+  if (r.U8() != 0) {
+    m.group_offsets.emplace();
+    const uint32_t count = r.Count();
+    for (uint32_t i = 0; i < count && r.ok(); ++i) m.group_offsets->push_back(ReadOffset(r));
   }
   return m;
 }
@@ -262,6 +294,18 @@ uint64_t TopicsHash(const std::vector<TopicInfo>& topics) {
     hash *= 1099511628211ull;
   }
   return hash;
+}
+
+uint64_t GroupOffsetsHash(const std::vector<ReplicatedOffset>& offsets) {
+  if (offsets.empty()) return 0;
+  std::string all;
+  for (const ReplicatedOffset& o : offsets) PutOffset(&all, o);
+  uint64_t hash = 1469598103934665603ull;  // FNV-1a
+  for (char c : all) {
+    hash ^= static_cast<uint8_t>(c);
+    hash *= 1099511628211ull;
+  }
+  return hash == 0 ? 1 : hash;
 }
 
 }  // namespace gafka

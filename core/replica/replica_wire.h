@@ -43,13 +43,28 @@ struct ReplicaFetch {
   Millis max_wait_ms = 0;
   uint32_t max_bytes = 1 << 20;
   std::vector<FetchPartition> partitions;
+  uint64_t offsets_hash = 0;  // GroupOffsetsHash of the follower's durable group offsets
 };
 
 enum class FetchPartitionStatus : uint8_t {
   kOk = 0,
-  kUnknown = 1,    // the leader has no such partition (yet)
-  kDiverging = 2,  // truncate to diverging_end_offset, then fetch again
-  kFailed = 3,     // the leader's log refuses service
+  kUnknown = 1,     // the leader has no such partition (yet)
+  kDiverging = 2,   // truncate to diverging_end_offset, then fetch again
+  kFailed = 3,      // the leader's log refuses service
+  kOutOfRange = 4,  // the fetch offset is below the leader's log start (retention
+                    // deleted it): reset the log to log_start_offset
+};
+
+// One committed group offset, as replicated (the leader's durable values).
+struct ReplicatedOffset {
+  std::string group;
+  std::string topic;
+  PartitionId partition;
+  Offset offset;
+  Millis commit_timestamp_ms = 0;
+  std::string metadata;
+
+  bool operator==(const ReplicatedOffset&) const = default;
 };
 
 struct FetchPartitionReply {
@@ -72,6 +87,9 @@ struct ReplicaFetchReply {
   std::string leader_address;                    // where the current leader is, if known
   std::optional<std::vector<TopicInfo>> topics;  // when the follower's hash differs
   std::vector<FetchPartitionReply> partitions;
+  // Every durable committed group offset of the leader, when the follower's
+  // offsets_hash differs (ascending by group, topic, partition).
+  std::optional<std::vector<ReplicatedOffset>> group_offsets;
 };
 
 struct ReplicaNotice {
@@ -96,5 +114,7 @@ Result<ReplicaMessage> DecodeReplicaMessage(ByteView bytes);
 // A stable hash of the topic list (names, partition counts, configs), so a
 // follower learns of metadata changes without receiving the list each time.
 uint64_t TopicsHash(const std::vector<TopicInfo>& topics);
+// The same for a list of committed group offsets (0 for an empty list).
+uint64_t GroupOffsetsHash(const std::vector<ReplicatedOffset>& offsets);
 
 }  // namespace gafka
