@@ -42,7 +42,9 @@ void ReplicaManager::SendFetch() {
   fetch_in_flight_ = true;
   ++fetches_sent_;
   if (fetch_timer_ != kNoTimer) env_.clock.Cancel(fetch_timer_);
-  fetch_timer_ = env_.clock.After(config_.fetch_timeout_ms, [this] {
+  // The leader may park the fetch for up to max_wait: the timeout counts from
+  // there (a shorter one resent before every answer: superseded, ignored).
+  fetch_timer_ = env_.clock.After(fetch.max_wait_ms + config_.fetch_timeout_ms, [this] {
     fetch_timer_ = kNoTimer;
     fetch_in_flight_ = false;
     if (appends_pending_ == 0) SendFetch();  // the reply was lost: ask again
