@@ -74,16 +74,25 @@ void ReplicationChecker::CompareCommitted(const std::string& topic, int32_t part
   }
 }
 
-uint64_t ReplicationChecker::CountLeaderOnlyLost(uint64_t failovers) {
+uint64_t ReplicationChecker::CountLeaderOnlyLost(
+    uint64_t failovers,
+    const std::function<std::optional<MessageId>(const std::string&, int32_t, Offset)>& at) {
   uint64_t lost = 0;
+  std::string examples;
   for (const AckEvent& ack : leader_only_) {
-    const Slot* slot = oracle_.Observed(ack.topic, ack.partition, ack.offset);
-    if (slot == nullptr || slot->id != ack.id) ++lost;
+    const std::optional<MessageId> slot = at(ack.topic, ack.partition.value(), ack.offset);
+    if (slot == ack.id) continue;
+    if (++lost <= 3) {
+      examples += " m" + std::to_string(ack.id) + " at " + Where(ack.topic, ack.partition.value()) +
+                  "@" + std::to_string(ack.offset.value()) + " (now " +
+                  (slot ? "m" + std::to_string(*slot) : std::string("nothing")) +
+                  ", acked at " + std::to_string(ack.timestamp_ms) + ");";
+    }
   }
   if (lost > 0 && failovers == 0) {
     oracle_.Fail(14, "acks1-write-lost-without-failover",
                  std::to_string(lost) +
-                     " acks=1 writes are gone although no leader was ever replaced");
+                     " acks=1 writes are gone although no leader was ever replaced:" + examples);
   }
   return lost;
 }

@@ -21,7 +21,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -60,11 +62,13 @@ class ReplicationChecker {
   void CompareCommitted(const std::string& topic, int32_t partition, NodeId leader,
                         const std::vector<Record>& leader_records, NodeId follower,
                         const std::vector<Record>& follower_records, Offset committed);
-  // 14: what became of the acks=1 acknowledgements, judged on the final
-  // audit (Oracle::Observed holds every record up to the HW).
-  void OnLeaderOnlyAck(const AckEvent& ack) { leader_only_.push_back(ack); }
+  // 14: what became of the acks=1 acknowledgements, judged on the leader's
+  // converged log (`at` gives the message id stored at an offset, if any).
   // Returns how many acks=1 writes were lost.
-  uint64_t CountLeaderOnlyLost(uint64_t failovers);
+  void OnLeaderOnlyAck(const AckEvent& ack) { leader_only_.push_back(ack); }
+  uint64_t CountLeaderOnlyLost(
+      uint64_t failovers,
+      const std::function<std::optional<MessageId>(const std::string&, int32_t, Offset)>& at);
 
   uint64_t leader_only_acks() const { return leader_only_.size(); }
   uint64_t samples() const { return samples_; }

@@ -1,6 +1,7 @@
 #include "runtime-sim/replication_operator.h"
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <utility>
@@ -446,8 +447,9 @@ std::vector<Record> ReplicationOperator::ReadAll(size_t index, const std::string
 void ReplicationOperator::FinalCheck() {
   const auto lead = Snapshot(leader_);
   if (!lead) return oracle_.Fail(17, "replicas-not-converged", "no leader status: " + Describe());
+  std::map<std::pair<std::string, int32_t>, std::vector<Record>> logs;
   for (const auto& p : lead->partitions) {
-    const std::vector<Record> leader_records =
+    const std::vector<Record>& leader_records = logs[{p.topic, p.partition}] =
         ReadAll(leader_, p.topic, p.partition, p.high_watermark);
     for (size_t i = 0; i < nodes_.size() && !oracle_.failed(); ++i) {
       if (i == leader_) continue;
@@ -457,7 +459,18 @@ void ReplicationOperator::FinalCheck() {
     }
   }
   if (oracle_.failed()) return;
-  stats_.leader_only_lost = checker_.CountLeaderOnlyLost(stats_.failovers);
+  // Converged: the leader's HW is its log end, so this is its whole log.
+  stats_.leader_only_lost = checker_.CountLeaderOnlyLost(
+      stats_.failovers,
+      [&logs](const std::string& topic, int32_t partition,
+              Offset offset) -> std::optional<MessageId> {
+        auto it = logs.find({topic, partition});
+        if (it == logs.end() || offset.value() < 0 ||
+            offset.value() >= static_cast<int64_t>(it->second.size())) {
+          return std::nullopt;
+        }
+        return Oracle::IdOf(it->second[static_cast<size_t>(offset.value())].value);
+      });
 }
 
 }  // namespace gafka::sim
