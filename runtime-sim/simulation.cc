@@ -31,7 +31,14 @@ std::string RunResult::Summary() const {
                             " follower_crashes=" + std::to_string(replication->follower_crashes) +
                             " repl_partitions=" + std::to_string(replication->partitions) +
                             " acks1=" + std::to_string(replication->leader_only_acks) +
-                            " acks1_lost=" + std::to_string(replication->leader_only_lost)
+                            " acks1_lost=" + std::to_string(replication->leader_only_lost) +
+                            (replication->recoveries > 0
+                                 ? " recovery_ms_avg=" +
+                                       std::to_string(replication->recovery_ms_total /
+                                                      static_cast<Millis>(replication->recoveries)) +
+                                       " recovery_ms_max=" +
+                                       std::to_string(replication->recovery_ms_max)
+                                 : "")
                       : "");
 }
 
