@@ -32,11 +32,11 @@ void ReplicationChecker::OnSnapshots(const std::vector<ReplicaSnapshot>& snapsho
       auto key = std::make_tuple(node, s.incarnation, s.epoch.value(), p.topic, p.partition);
       auto [hw, fresh] = hw_.emplace(key, p.high_watermark);
       if (!fresh && p.high_watermark < hw->second) {
-        return oracle_.Fail(13, "leader-hw-decreased",
-                            "node " + std::to_string(node) + " leading epoch " +
-                                std::to_string(s.epoch.value()) + ": " + Where(p.topic, p.partition) +
-                                " HW " + std::to_string(hw->second.value()) + " -> " +
-                                std::to_string(p.high_watermark.value()));
+        return oracle_.Fail(
+            13, "leader-hw-decreased",
+            "node " + std::to_string(node) + " leading epoch " + std::to_string(s.epoch.value()) +
+                ": " + Where(p.topic, p.partition) + " HW " + std::to_string(hw->second.value()) +
+                " -> " + std::to_string(p.high_watermark.value()));
       }
       if (p.high_watermark > hw->second) hw->second = p.high_watermark;
       if (p.high_watermark > p.log_end) {
@@ -85,8 +85,8 @@ uint64_t ReplicationChecker::CountLeaderOnlyLost(
     if (++lost <= 3) {
       examples += " m" + std::to_string(ack.id) + " at " + Where(ack.topic, ack.partition.value()) +
                   "@" + std::to_string(ack.offset.value()) + " (now " +
-                  (slot ? "m" + std::to_string(*slot) : std::string("nothing")) +
-                  ", acked at " + std::to_string(ack.timestamp_ms) + ");";
+                  (slot ? "m" + std::to_string(*slot) : std::string("nothing")) + ", acked at " +
+                  std::to_string(ack.timestamp_ms) + ");";
     }
   }
   if (lost > 0 && failovers == 0) {

@@ -75,8 +75,8 @@ class ReplicationChecker {
 
  private:
   Oracle& oracle_;
-  std::map<int32_t, Epoch> epoch_of_;       // node -> highest epoch seen
-  std::map<int64_t, int32_t> leader_of_;    // epoch -> the node that led in it
+  std::map<int32_t, Epoch> epoch_of_;     // node -> highest epoch seen
+  std::map<int64_t, int32_t> leader_of_;  // epoch -> the node that led in it
   // (node, incarnation, epoch, topic, partition) -> highest HW seen leading.
   std::map<std::tuple<int32_t, uint64_t, int64_t, std::string, int32_t>, Offset> hw_;
   std::vector<AckEvent> leader_only_;

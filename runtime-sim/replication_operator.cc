@@ -127,8 +127,8 @@ void ReplicationOperator::Start() {
 void ReplicationOperator::CrashLeader() {
   if (!running_) return;
   Schedule(&leader_crash_timer_,
-           static_cast<Millis>(rng_.Exponential(
-               static_cast<double>(options_.leader_crash_interval_mean_ms))) +
+           static_cast<Millis>(
+               rng_.Exponential(static_cast<double>(options_.leader_crash_interval_mean_ms))) +
                1,
            [this] { CrashLeader(); });
   // One failover at a time: the previous old leader has returned.
@@ -239,8 +239,8 @@ void ReplicationOperator::Restart(size_t index, const char* why) {
 void ReplicationOperator::CrashFollower() {
   if (!running_) return;
   Schedule(&follower_crash_timer_,
-           static_cast<Millis>(rng_.Exponential(
-               static_cast<double>(options_.follower_crash_interval_mean_ms))) +
+           static_cast<Millis>(
+               rng_.Exponential(static_cast<double>(options_.follower_crash_interval_mean_ms))) +
                1,
            [this] { CrashFollower(); });
   std::vector<size_t> followers;

@@ -310,10 +310,10 @@ Status CheckRanges(const SimOptions& o) {
     return InvalidArgument("fault intervals must be >= 1 ms");
   }
   const ReplicationOptions& r = o.replication;
-  if (r.enabled && (o.nodes < 2 || o.nodes > 3 || r.min_insync_replicas < 1 ||
-                    r.min_insync_replicas > o.nodes || r.leader_crash_interval_mean_ms < 1 ||
-                    r.follower_crash_interval_mean_ms < 1 || r.partition_interval_mean_ms < 1 ||
-                    r.check_interval_ms < 1 || r.fetch_timeout_ms < 1)) {
+  if (r.enabled &&
+      (o.nodes < 2 || o.nodes > 3 || r.min_insync_replicas < 1 || r.min_insync_replicas > o.nodes ||
+       r.leader_crash_interval_mean_ms < 1 || r.follower_crash_interval_mean_ms < 1 ||
+       r.partition_interval_mean_ms < 1 || r.check_interval_ms < 1 || r.fetch_timeout_ms < 1)) {
     return InvalidArgument("replication: 2..3 nodes, min_insync_replicas 1..nodes, intervals >= 1");
   }
   if (r.enabled && o.faults.crash) {

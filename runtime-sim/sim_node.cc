@@ -118,7 +118,8 @@ void SimNode::OnPacket(NodeId from, Bytes packet) {
   if (config_.replicate && !packet.empty() && packet[0] == kReplicationKind) {
     const uint64_t incarnation = clock_.incarnation();
     clock_.Deliver(incarnation, [this, from, incarnation, packet = std::move(packet)]() mutable {
-      if (up() && clock_.incarnation() == incarnation) replica_port_.Deliver(from, std::move(packet));
+      if (up() && clock_.incarnation() == incarnation)
+        replica_port_.Deliver(from, std::move(packet));
     });
     return;
   }

@@ -26,20 +26,20 @@ std::string RunResult::Summary() const {
          " lost_packets=" + std::to_string(packets_dropped) +
          (buggify_fired > 0 ? " buggify=" + std::to_string(buggify_fired) : "") +
          (lying_syncs > 0 ? " LYING_SYNCS=" + std::to_string(lying_syncs) : "") +
-         (replication ? " leader_crashes=" + std::to_string(replication->leader_crashes) +
-                            " failovers=" + std::to_string(replication->failovers) +
-                            " follower_crashes=" + std::to_string(replication->follower_crashes) +
-                            " repl_partitions=" + std::to_string(replication->partitions) +
-                            " acks1=" + std::to_string(replication->leader_only_acks) +
-                            " acks1_lost=" + std::to_string(replication->leader_only_lost) +
-                            (replication->recoveries > 0
-                                 ? " recovery_ms_avg=" +
-                                       std::to_string(replication->recovery_ms_total /
-                                                      static_cast<Millis>(replication->recoveries)) +
-                                       " recovery_ms_max=" +
-                                       std::to_string(replication->recovery_ms_max)
-                                 : "")
-                      : "");
+         (replication
+              ? " leader_crashes=" + std::to_string(replication->leader_crashes) +
+                    " failovers=" + std::to_string(replication->failovers) +
+                    " follower_crashes=" + std::to_string(replication->follower_crashes) +
+                    " repl_partitions=" + std::to_string(replication->partitions) +
+                    " acks1=" + std::to_string(replication->leader_only_acks) +
+                    " acks1_lost=" + std::to_string(replication->leader_only_lost) +
+                    (replication->recoveries > 0
+                         ? " recovery_ms_avg=" +
+                               std::to_string(replication->recovery_ms_total /
+                                              static_cast<Millis>(replication->recoveries)) +
+                               " recovery_ms_max=" + std::to_string(replication->recovery_ms_max)
+                         : "")
+              : "");
 }
 
 Simulation::Simulation(SimOptions options, RunSettings settings)
@@ -302,9 +302,9 @@ void Simulation::ReplicationFinalCheck() {
   trace_.Record(clock_.NowMs(), TraceKind::kNote, 0, 0, 0, 0, "replication check");
   if (!RunUntil(clock_.NowMs() + options_.drain_ms, [this] { return replication_->Converged(); })) {
     if (!oracle_.failed()) {
-      oracle_.Fail(17, "replicas-not-converged",
-                   std::to_string(options_.drain_ms) +
-                       " ms after the audit: " + replication_->Describe());
+      oracle_.Fail(
+          17, "replicas-not-converged",
+          std::to_string(options_.drain_ms) + " ms after the audit: " + replication_->Describe());
     }
     return;
   }

@@ -106,9 +106,9 @@ void ReplicaManager::NoteCaughtUp(const ReplicaFetchReply& reply) {
     Millis& caught_up = caught_up_sent_ms_.try_emplace(key, -1).first->second;
     if (sent->second >= p.log_end_offset) {
       caught_up = std::max(caught_up, current_fetch_.sent_ms);
-    } else if (auto prev = previous_reply_end_.find(key);
-               prev != previous_reply_end_.end() && previous_fetch_.sent_ms >= 0 &&
-               sent->second >= prev->second) {
+    } else if (auto prev = previous_reply_end_.find(key); prev != previous_reply_end_.end() &&
+                                                          previous_fetch_.sent_ms >= 0 &&
+                                                          sent->second >= prev->second) {
       caught_up = std::max(caught_up, previous_fetch_.sent_ms);
     }
     previous_reply_end_[key] = p.log_end_offset;
