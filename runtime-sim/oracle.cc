@@ -172,6 +172,11 @@ void Oracle::OnSent(MessageId id, const ProduceMessage& message) {
 void Oracle::OnProduceAnswer(std::span<const AckEvent> acks) {
   for (const auto& checker : checkers_) checker->OnProduceAnswer(acks, *this);
   for (const AckEvent& ack : acks) {
+    if (ack.leader_only && leader_only_sink_) {
+      ++acks_;
+      leader_only_sink_(ack);
+      continue;
+    }
     for (const auto& checker : checkers_) checker->OnAck(ack, *this);
     ++acks_;
     const std::optional<uint64_t> fingerprint = SentFingerprint(ack.id);

@@ -28,6 +28,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -60,6 +61,7 @@ struct AckEvent {
   Offset offset;
   Millis timestamp_ms = 0;
   bool late = false;  // answered after the producer's timeout
+  bool leader_only = false;  // acks=1 (replication: may be lost on failover)
 };
 
 struct ReadEvent {
@@ -111,6 +113,12 @@ class Oracle {
   Oracle& operator=(const Oracle&) = delete;
 
   void AddChecker(std::unique_ptr<InvariantChecker> checker);
+  // Replication: acks=1 acknowledgements only promise the leader's disk; a
+  // failover may lose them. With a sink set they go there (counted, not
+  // judged by invariant 1) instead of into the acked history.
+  void set_leader_only_sink(std::function<void(const AckEvent&)> sink) {
+    leader_only_sink_ = std::move(sink);
+  }
   // Reports a violation; only the first is kept.
   void Fail(int invariant, std::string name, std::string detail);
   bool failed() const { return violation_.has_value(); }
@@ -176,6 +184,7 @@ class Oracle {
   mutable std::pair<std::string, int32_t> cached_key_;
   uint64_t acks_ = 0;
   uint64_t records_read_ = 0;
+  std::function<void(const AckEvent&)> leader_only_sink_;
 };
 
 template <typename Fn>

@@ -309,6 +309,16 @@ Status CheckRanges(const SimOptions& o) {
       o.faults.wall_jump_interval_mean_ms < 1) {
     return InvalidArgument("fault intervals must be >= 1 ms");
   }
+  const ReplicationOptions& r = o.replication;
+  if (r.enabled &&
+      (o.nodes < 2 || o.nodes > 3 || r.min_insync_replicas < 1 || r.min_insync_replicas > o.nodes ||
+       r.leader_crash_interval_mean_ms < 1 || r.follower_crash_interval_mean_ms < 1 ||
+       r.partition_interval_mean_ms < 1 || r.check_interval_ms < 1 || r.fetch_timeout_ms < 1)) {
+    return InvalidArgument("replication: 2..3 nodes, min_insync_replicas 1..nodes, intervals >= 1");
+  }
+  if (r.enabled && o.faults.crash) {
+    return InvalidArgument("replication: crash nodes with replication.leader_crash/follower_crash");
+  }
   return Status::Ok();
 }
 
@@ -335,6 +345,40 @@ Result<Scenario> Scenario::Parse(std::string_view json_text) {
   return scenario;
 }
 
+// The "replication" section: present = the nodes replicate (node 1 leads).
+void DrawReplication(Drawer& d, SimOptions* o) {
+  ReplicationOptions& r = o->replication;
+  r.enabled = d.Group("replication");  // keys are drawn (checked) either way
+  r.min_insync_replicas = static_cast<int>(d.Int("replication.min_insync_replicas", 1));
+  r.replica_lag_time_max_ms = d.Int("replication.replica_lag_time_max_ms", 2'000);
+  r.fetch_max_wait_ms = d.Int("replication.fetch_max_wait_ms", 100);
+  r.fetch_timeout_ms = d.Int("replication.fetch_timeout_ms", 500);
+  r.check_interval_ms = d.Int("replication.check_interval_ms", 25);
+  r.message_loss = d.Real("replication.message_loss", 0);
+  r.message_duplicate = d.Real("replication.message_duplicate", 0);
+  r.message_delay_mean_ms = d.Int("replication.message_delay_mean_ms", 0);
+  r.leader_crash = d.Group("replication.leader_crash");
+  r.leader_crash_interval_mean_ms =
+      d.Int("replication.leader_crash.interval_mean_ms", r.leader_crash_interval_mean_ms);
+  r.promote_delay_max_ms =
+      d.Int("replication.leader_crash.promote_delay_max_ms", r.promote_delay_max_ms);
+  r.leader_restart_delay_max_ms =
+      d.Int("replication.leader_crash.restart_delay_max_ms", r.leader_restart_delay_max_ms);
+  d.EndGroup();
+  r.follower_crash = d.Group("replication.follower_crash");
+  r.follower_crash_interval_mean_ms =
+      d.Int("replication.follower_crash.interval_mean_ms", r.follower_crash_interval_mean_ms);
+  r.follower_restart_delay_max_ms =
+      d.Int("replication.follower_crash.restart_delay_max_ms", r.follower_restart_delay_max_ms);
+  d.EndGroup();
+  r.partition = d.Group("replication.partition");
+  r.partition_interval_mean_ms =
+      d.Int("replication.partition.interval_mean_ms", r.partition_interval_mean_ms);
+  r.partition_duration_max_ms =
+      d.Int("replication.partition.duration_max_ms", r.partition_duration_max_ms);
+  d.EndGroup();
+}
+
 Result<SimOptions> DrawOptions(const Scenario& scenario, uint64_t seed) {
   Drawer d(scenario.spec, seed);
   d.MarkUsed("name");
@@ -358,6 +402,7 @@ Result<SimOptions> DrawOptions(const Scenario& scenario, uint64_t seed) {
   DrawDisk(d, &o.faults);
   DrawNetwork(d, &o.faults);
   DrawNodeFaults(d, &o.faults);
+  DrawReplication(d, &o);
   const double canary_rate = d.Real("canary.rate", 0);
   o.canary = d.Chance("canary", canary_rate);
   d.Record("canary", o.canary);

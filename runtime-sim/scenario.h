@@ -21,6 +21,7 @@
 
 #include "core/base/status.h"
 #include "core/protocol/messages.h"
+#include "runtime-sim/replication_options.h"
 #include "runtime-sim/sim_clients.h"
 #include "runtime-sim/sim_disk.h"
 #include "runtime-sim/sim_network.h"
@@ -79,6 +80,7 @@ struct SimOptions {
   ProducerConfig producer;
   ReaderConfig reader;
   FaultOptions faults;
+  ReplicationOptions replication;                   // "replication" section
   bool canary = false;                              // this seed's disks lie about fsync (NodeDisk)
   nlohmann::json drawn = nlohmann::json::object();  // path -> value, as drawn
 };

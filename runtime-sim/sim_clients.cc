@@ -305,6 +305,7 @@ void SimProducer::OnOk(Batch batch, const HttpResponse& response, bool late) {
     const MessageId id = *Oracle::IdOf(message.value);
     acks.push_back(
         AckEvent{id, config_.topic, result.partition, result.offset, result.timestamp_ms, late});
+    acks.back().leader_only = batch.acks == Acks::kLeader;
     ctx_.trace.Record(ctx_.clock.NowMs(), TraceKind::kProduceAck, self_.value(),
                       result.partition.value(), result.offset.value(), static_cast<int64_t>(id));
   }
@@ -402,6 +403,11 @@ std::string SimReader::Describe() const {
   }
   if (!last_error_.empty()) s += ", last: " + last_error_.substr(0, 200);
   return s;
+}
+
+void SimReader::set_broker(NodeId broker) {
+  config_.broker = broker;
+  for (PartitionState& state : partitions_) state.high_watermark = Offset(0);
 }
 
 void SimReader::Fetch(int32_t partition) {

@@ -82,6 +82,9 @@ class SimProducer {
   bool idle() const;
   std::string Describe() const;  // for liveness reports
 
+  // Replication: the leader moved (the operator points clients at it).
+  void set_broker(NodeId broker) { config_.broker = broker; }
+
   uint64_t messages() const { return messages_; }
   uint64_t acked() const { return acked_; }
   uint64_t retries() const { return retries_; }
@@ -152,6 +155,11 @@ class SimReader {
   bool audit_complete() const;
   FinalAudit audit() const;
   std::string Describe() const;
+
+  // Replication: the leader moved. The high watermarks this reader saw were
+  // another broker's: a new leader's may start lower (invariant 4 compares
+  // within one leader's answers).
+  void set_broker(NodeId broker);
 
   uint64_t fetches() const { return fetches_; }
 

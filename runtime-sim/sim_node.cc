@@ -5,6 +5,7 @@
 
 #include "core/base/check.h"
 #include "core/protocol/codec.h"
+#include "core/replica/replica_wire.h"
 #include "runtime-sim/sim_wire.h"
 
 namespace gafka::sim {
@@ -17,6 +18,7 @@ SimNode::SimNode(SimClock& clock, SimNetwork& network, Trace& trace, NodeConfig 
       config_(std::move(config)),
       seed_(seed),
       endpoint_(network.Endpoint(config_.broker.id)),
+      replica_port_(network, config_.broker.id),
       clock_(clock),
       disk_(clock, Rng(seed).Fork("disk").Next(), config_.disk_faults),
       node_disk_(disk_, clock_) {
@@ -41,7 +43,8 @@ Status SimNode::Start() {
   if (buggify_ != nullptr) buggify_fired_ += buggify_->fired();
   buggify_ = std::make_unique<SimBuggify>(stream.Fork("buggify").Next(), config_.buggify_rate);
   env_ = std::make_unique<Env>(Env{clock_, node_disk_, *random_, logger_, *buggify_});
-  auto opened = Broker::Open(*env_, config_.broker);
+  auto opened = config_.replicate ? Broker::Open(*env_, config_.broker, &replica_port_)
+                                  : Broker::Open(*env_, config_.broker);
   if (!opened.ok()) {
     ++start_failures_;
     // Whatever Open scheduled before failing belongs to no live object.
@@ -112,6 +115,14 @@ void SimNode::OnPacket(NodeId from, Bytes packet) {
   }
   // Through the node's clock: held while paused, dropped if the node crashes
   // before it is processed.
+  if (config_.replicate && !packet.empty() && packet[0] == kReplicationKind) {
+    const uint64_t incarnation = clock_.incarnation();
+    clock_.Deliver(incarnation, [this, from, incarnation, packet = std::move(packet)]() mutable {
+      if (up() && clock_.incarnation() == incarnation)
+        replica_port_.Deliver(from, std::move(packet));
+    });
+    return;
+  }
   clock_.Deliver(clock_.incarnation(),
                  [this, from, packet = std::move(packet)] { Handle(from, packet); });
 }

@@ -38,6 +38,28 @@ struct NodeConfig {
   double buggify_rate = 0;  // per Buggify site call, while up
   bool drop_while_paused = false;
   bool echo_log = false;  // print the broker's log lines to stderr
+  // Replication: the broker is opened with a Transport (broker.replication
+  // says leader or follower); replication messages (byte 0 = 32) go to it.
+  bool replicate = false;
+};
+
+// The Transport a replicating broker sees: the node's SimNetwork endpoint,
+// shared with client traffic (SimNode routes replication messages here).
+class ReplicaPort : public Transport {
+ public:
+  ReplicaPort(SimNetwork& network, NodeId self) : network_(network), self_(self) {}
+  void Send(NodeId to, Bytes message) override { network_.Send(self_, to, std::move(message)); }
+  void OnReceive(std::function<void(NodeId, Bytes)> handler) override {
+    handler_ = std::move(handler);
+  }
+  void Deliver(NodeId from, Bytes message) {
+    if (handler_) handler_(from, std::move(message));
+  }
+
+ private:
+  SimNetwork& network_;
+  NodeId self_;
+  std::function<void(NodeId, Bytes)> handler_;
 };
 
 class SimNode {
@@ -75,6 +97,8 @@ class SimNode {
   SimLogger& logger() { return logger_; }
   Broker* broker() { return broker_.get(); }
   const NodeConfig& config() const { return config_; }
+  // Replication: what the next Start() opens as (leader, or follower of whom).
+  BrokerConfig& broker_config() { return config_.broker; }
   void set_buggify_rate(double rate);
 
  private:
@@ -88,6 +112,7 @@ class SimNode {
   NodeConfig config_;
   const uint64_t seed_;
   Transport& endpoint_;
+  ReplicaPort replica_port_;
 
   NodeClock clock_;
   SimDisk disk_;

@@ -25,7 +25,21 @@ std::string RunResult::Summary() const {
          " sync_fail=" + std::to_string(sync_failures) + " packets=" + std::to_string(packets) +
          " lost_packets=" + std::to_string(packets_dropped) +
          (buggify_fired > 0 ? " buggify=" + std::to_string(buggify_fired) : "") +
-         (lying_syncs > 0 ? " LYING_SYNCS=" + std::to_string(lying_syncs) : "");
+         (lying_syncs > 0 ? " LYING_SYNCS=" + std::to_string(lying_syncs) : "") +
+         (replication
+              ? " leader_crashes=" + std::to_string(replication->leader_crashes) +
+                    " failovers=" + std::to_string(replication->failovers) +
+                    " follower_crashes=" + std::to_string(replication->follower_crashes) +
+                    " repl_partitions=" + std::to_string(replication->partitions) +
+                    " acks1=" + std::to_string(replication->leader_only_acks) +
+                    " acks1_lost=" + std::to_string(replication->leader_only_lost) +
+                    (replication->recoveries > 0
+                         ? " recovery_ms_avg=" +
+                               std::to_string(replication->recovery_ms_total /
+                                              static_cast<Millis>(replication->recoveries)) +
+                               " recovery_ms_max=" + std::to_string(replication->recovery_ms_max)
+                         : "")
+              : "");
 }
 
 Simulation::Simulation(SimOptions options, RunSettings settings)
@@ -42,6 +56,7 @@ Simulation::Simulation(SimOptions options, RunSettings settings)
 
 Simulation::~Simulation() {
   // Clients and the injector first (they hold node pointers), then nodes.
+  replication_.reset();
   injector_.reset();
   auditor_.reset();
   readers_.clear();
@@ -57,6 +72,7 @@ RunResult Simulation::Run() {
   if (!oracle_.failed()) Chaos();
   if (!oracle_.failed()) Drain();
   if (!oracle_.failed()) Audit();
+  if (!oracle_.failed() && replication_) ReplicationFinalCheck();
   RunResult result;
   Finish(&result);
   return result;
@@ -107,6 +123,10 @@ void Simulation::Setup() {
     config.disk_faults = Benign(options_.faults.disk);
     config.echo_log = settings_.echo_broker_log;
     config.drop_while_paused = options_.faults.pause_drops_packets;
+    if (options_.replication.enabled) {
+      config.replicate = true;
+      ReplicationOperator::Configure(options_.replication, i - 1, &config.broker);
+    }
     auto node =
         std::make_unique<SimNode>(clock_, network_, trace_, config,
                                   Rng(options_.seed).Fork("node/" + std::to_string(i)).Next());
@@ -153,6 +173,17 @@ void Simulation::Chaos() {
   injector_ = std::make_unique<FaultInjector>(clock_, network_, trace_, options_.faults, nodes,
                                               clients, Rng(options_.seed).Fork("faults"));
   injector_->Start();
+  if (options_.replication.enabled) {
+    replication_ = std::make_unique<ReplicationOperator>(clock_, network_, trace_, oracle_,
+                                                         options_.replication, nodes,
+                                                         Rng(options_.seed).Fork("replication"));
+    std::vector<SimProducer*> producers;
+    std::vector<SimReader*> readers;
+    for (auto& producer : producers_) producers.push_back(producer.get());
+    for (auto& reader : readers_) readers.push_back(reader.get());
+    replication_->AddClients(producers, readers);
+    replication_->Start();
+  }
   for (auto& producer : producers_) producer->Start();
   for (auto& reader : readers_) reader->Start();
   RunUntil(clock_.NowMs() + options_.duration_ms, nullptr);
@@ -207,6 +238,8 @@ std::string Simulation::PendingReport() const {
 void Simulation::Drain() {
   trace_.Record(clock_.NowMs(), TraceKind::kNote, 0, 0, 0, 0, "drain");
   injector_->Stop();
+  if (replication_) replication_->Stop();
+  if (oracle_.failed()) return;
   RestartAll();
   if (oracle_.failed()) return;
   for (auto& producer : producers_) producer->Drain();
@@ -248,7 +281,7 @@ void Simulation::Audit() {
   for (auto& producer : producers_) producer->Stop();
   for (auto& reader : readers_) reader->Stop();
   ReaderConfig config = options_.reader;
-  config.broker = nodes_[0]->id();
+  config.broker = Leader();
   config.topic = options_.topic;
   config.partitions = options_.partitions;
   config.audit = true;
@@ -261,6 +294,21 @@ void Simulation::Audit() {
   if (oracle_.failed()) return;
   if (!oracle_.failed()) oracle_.OnFinal(auditor_->audit());
   auditor_->Stop();
+}
+
+void Simulation::ReplicationFinalCheck() {
+  // Faults are off: every follower must catch up with the leader (17), then
+  // the committed prefixes are compared (15) and acks=1 losses counted (14).
+  trace_.Record(clock_.NowMs(), TraceKind::kNote, 0, 0, 0, 0, "replication check");
+  if (!RunUntil(clock_.NowMs() + options_.drain_ms, [this] { return replication_->Converged(); })) {
+    if (!oracle_.failed()) {
+      oracle_.Fail(
+          17, "replicas-not-converged",
+          std::to_string(options_.drain_ms) + " ms after the audit: " + replication_->Describe());
+    }
+    return;
+  }
+  replication_->FinalCheck();
 }
 
 void Simulation::Finish(RunResult* result) {
@@ -284,6 +332,7 @@ void Simulation::Finish(RunResult* result) {
     result->partitions = injector_->partitions();
     result->pauses = injector_->pauses();
   }
+  if (replication_) result->replication = replication_->stats();
   result->packets = network_.stats().sent;
   const auto& net = network_.stats();
   result->packets_dropped = net.dropped_loss + net.dropped_partition + net.dropped_capacity +

@@ -28,6 +28,7 @@
 
 #include "runtime-sim/fault_injector.h"
 #include "runtime-sim/oracle.h"
+#include "runtime-sim/replication_operator.h"
 #include "runtime-sim/scenario.h"
 #include "runtime-sim/sim_clients.h"
 #include "runtime-sim/sim_clock.h"
@@ -57,6 +58,7 @@ struct RunResult {
   uint64_t packets = 0, packets_dropped = 0;
   uint64_t torn_tails = 0, dropped_tails = 0, sync_failures = 0, lying_syncs = 0;
   uint64_t buggify_fired = 0;
+  std::optional<ReplicationStats> replication;  // replication scenarios
   std::string Summary() const;  // one line of counts
 };
 
@@ -93,6 +95,8 @@ class Simulation {
   void RestartAll();
   std::string PendingReport() const;
   void Finish(RunResult* result);
+  NodeId Leader() const { return replication_ ? replication_->leader() : nodes_[0]->id(); }
+  void ReplicationFinalCheck();
 
   SimOptions options_;
   RunSettings settings_;
@@ -108,6 +112,7 @@ class Simulation {
   std::unique_ptr<SimReader> auditor_;
   std::unique_ptr<SimAdmin> admin_;
   std::unique_ptr<FaultInjector> injector_;
+  std::unique_ptr<ReplicationOperator> replication_;  // replication scenarios
   bool budget_exhausted_ = false;
 };
 

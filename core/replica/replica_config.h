@@ -21,6 +21,7 @@ struct ReplicaConfig {
   int min_insync_replicas = 1;
   Millis fetch_max_wait_ms = 500;   // a leader parks an empty fetch this long
   Millis fetch_timeout_ms = 5'000;  // a follower resends a fetch unanswered this long
+                                    // after the leader's long-poll wait
   uint32_t fetch_max_bytes = 4u << 20;
   Millis notice_retry_ms = 500;
   int notice_attempts_max = 20;

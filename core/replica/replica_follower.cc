@@ -32,18 +32,22 @@ void ReplicaManager::SendFetch() {
   fetch.max_wait_ms = config_.fetch_max_wait_ms;
   fetch.max_bytes = config_.fetch_max_bytes;
   fetch.offsets_hash = LocalOffsetsHash();
+  current_fetch_ = FetchSent{env_.clock.NowMs(), {}};
   for (const auto& [name, topic] : topics_.topics()) {
     for (const auto& partition : topic->partitions) {
       if (!partition->Serviceable().ok()) continue;
       const PartitionLog& log = partition->log();
       fetch.partitions.push_back(FetchPartition{name, partition->id(), log.end_offset(),
                                                 log.durable_offset(), LastEpoch(log)});
+      current_fetch_.fetch_offset[{name, partition->id().value()}] = log.end_offset();
     }
   }
   fetch_in_flight_ = true;
   ++fetches_sent_;
   if (fetch_timer_ != kNoTimer) env_.clock.Cancel(fetch_timer_);
-  fetch_timer_ = env_.clock.After(config_.fetch_timeout_ms, [this] {
+  // The leader may park the fetch for up to max_wait: the timeout counts from
+  // there (a shorter one resent before every answer: superseded, ignored).
+  fetch_timer_ = env_.clock.After(fetch.max_wait_ms + config_.fetch_timeout_ms, [this] {
     fetch_timer_ = kNoTimer;
     fetch_in_flight_ = false;
     if (appends_pending_ == 0) SendFetch();  // the reply was lost: ask again
@@ -82,6 +86,7 @@ void ReplicaManager::HandleFetchReply(const ReplicaFetchReply& reply) {
   }
   ++replies_applied_;
   if (reply.topics) MirrorTopics(*reply.topics);
+  NoteCaughtUp(reply);
   const uint64_t seq = fetch_seq_;
   backoff_ = false;
   for (const FetchPartitionReply& p : reply.partitions) ApplyPartition(p);
@@ -152,6 +157,32 @@ void ReplicaManager::OffsetsStoreFailed(const Status& status, uint64_t hash) {
   applied_offsets_hash_ = hash;
   env_.logger.Log(LogLevel::kError,
                   "replication: storing group offsets failed: " + status.ToString());
+}
+
+void ReplicaManager::NoteCaughtUp(const ReplicaFetchReply& reply) {
+  // The leader saw this fetch (it answered): caught up at its receipt if its
+  // offset reached the leader's end (the reply's end is no smaller), and at
+  // the previous fetch's receipt if it reached the end the previous reply
+  // showed (LeaderState::OnFetch). Receipt comes after sending.
+  for (const FetchPartitionReply& p : reply.partitions) {
+    const PartitionKey key{p.topic, p.partition.value()};
+    auto sent = current_fetch_.fetch_offset.find(key);
+    if (p.status != FetchPartitionStatus::kOk || !p.in_sync ||
+        sent == current_fetch_.fetch_offset.end()) {
+      previous_reply_end_.erase(key);
+      continue;
+    }
+    Millis& caught_up = caught_up_sent_ms_.try_emplace(key, -1).first->second;
+    if (sent->second >= p.log_end_offset) {
+      caught_up = std::max(caught_up, current_fetch_.sent_ms);
+    } else if (auto prev = previous_reply_end_.find(key); prev != previous_reply_end_.end() &&
+                                                          previous_fetch_.sent_ms >= 0 &&
+                                                          sent->second >= prev->second) {
+      caught_up = std::max(caught_up, previous_fetch_.sent_ms);
+    }
+    previous_reply_end_[key] = p.log_end_offset;
+  }
+  previous_fetch_ = current_fetch_;
 }
 
 void ReplicaManager::MirrorTopics(const std::vector<TopicInfo>& topics) {

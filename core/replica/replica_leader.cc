@@ -213,7 +213,15 @@ Result<Epoch> ReplicaManager::Promote(const std::string& advertised_address, boo
     for (const auto& [name, topic] : topics_.topics()) {
       for (const auto& partition : topic->partitions) {
         auto it = in_sync_.find({name, partition->id().value()});
-        if (it != in_sync_.end() && it->second) continue;
+        auto caught_up = caught_up_sent_ms_.find({name, partition->id().value()});
+        // In sync as the leader last said, and that still holds: within the
+        // lag time of a caught-up fetch the leader cannot have dropped us
+        // from the ISR (and committed records we lack).
+        if (it != in_sync_.end() && it->second && caught_up != caught_up_sent_ms_.end() &&
+            caught_up->second >= 0 &&
+            env_.clock.NowMs() - caught_up->second < config_.replica_lag_time_max_ms) {
+          continue;
+        }
         return Conflict("partition " + name + "-" + std::to_string(partition->id().value()) +
                         " was not in sync with the leader: promoting would lose committed "
                         "records; promote with force to accept that");

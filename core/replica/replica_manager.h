@@ -128,6 +128,7 @@ class ReplicaManager {
   // Follower side.
   void SendFetch();
   void HandleFetchReply(const ReplicaFetchReply& reply);
+  void NoteCaughtUp(const ReplicaFetchReply& reply);
   void MirrorTopics(const std::vector<TopicInfo>& topics);
   void ApplyPartition(const FetchPartitionReply& reply);
   void ApplyGroupOffsets(const std::vector<ReplicatedOffset>& offsets, uint64_t seq);
@@ -190,6 +191,18 @@ class ReplicaManager {
   Status offsets_failed_;                 // the local offsets store refused a write
   uint64_t out_of_range_resets_ = 0;
   bool backoff_ = false;  // the last reply had a partition the leader cannot serve
+  // Promotion lease: the leader drops a follower from the ISR only once it
+  // has not been caught up for replica_lag_time_max_ms, counted from the
+  // receipt of a caught-up fetch. Per partition: when the latest fetch we
+  // know the leader saw as caught up was sent (-1: none); a promotion is
+  // safe (no committed record missing) only within the lag time of it.
+  struct FetchSent {
+    Millis sent_ms = -1;
+    std::map<PartitionKey, Offset> fetch_offset;
+  };
+  FetchSent current_fetch_, previous_fetch_;
+  std::map<PartitionKey, Offset> previous_reply_end_;  // leader's log end in the last reply
+  std::map<PartitionKey, Millis> caught_up_sent_ms_;
   uint64_t fetches_sent_ = 0, replies_applied_ = 0, truncations_ = 0;
 };
 
