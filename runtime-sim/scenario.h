@@ -23,6 +23,7 @@
 #include "core/protocol/messages.h"
 #include "runtime-sim/sim_clients.h"
 #include "runtime-sim/sim_disk.h"
+#include "runtime-sim/sim_group_members.h"
 #include "runtime-sim/sim_network.h"
 
 namespace gafka::sim {
@@ -79,6 +80,7 @@ struct SimOptions {
   ProducerConfig producer;
   ReaderConfig reader;
   FaultOptions faults;
+  GroupOptions groups;  // scenario section "groups"; members == 0: none
   bool canary = false;                              // this seed's disks lie about fsync (NodeDisk)
   nlohmann::json drawn = nlohmann::json::object();  // path -> value, as drawn
 };

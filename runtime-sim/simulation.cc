@@ -25,7 +25,7 @@ std::string RunResult::Summary() const {
          " sync_fail=" + std::to_string(sync_failures) + " packets=" + std::to_string(packets) +
          " lost_packets=" + std::to_string(packets_dropped) +
          (buggify_fired > 0 ? " buggify=" + std::to_string(buggify_fired) : "") +
-         (lying_syncs > 0 ? " LYING_SYNCS=" + std::to_string(lying_syncs) : "");
+         (lying_syncs > 0 ? " LYING_SYNCS=" + std::to_string(lying_syncs) : "") + group_summary;
 }
 
 Simulation::Simulation(SimOptions options, RunSettings settings)
@@ -43,6 +43,7 @@ Simulation::Simulation(SimOptions options, RunSettings settings)
 Simulation::~Simulation() {
   // Clients and the injector first (they hold node pointers), then nodes.
   injector_.reset();
+  group_.reset();
   auditor_.reset();
   readers_.clear();
   producers_.clear();
@@ -155,6 +156,11 @@ void Simulation::Chaos() {
   injector_->Start();
   for (auto& producer : producers_) producer->Start();
   for (auto& reader : readers_) reader->Start();
+  if (options_.groups.members > 0) {
+    group_ = std::make_unique<SimGroup>(ctx, options_.groups, nodes_[0]->id(), options_.topic,
+                                        options_.partitions, Rng(options_.seed).Fork("group"));
+    group_->Start();
+  }
   RunUntil(clock_.NowMs() + options_.duration_ms, nullptr);
 }
 
@@ -197,6 +203,7 @@ std::string Simulation::PendingReport() const {
     if (!reader->CaughtUp(ends)) report += reader->Describe() + "; ";
   }
   if (auditor_ != nullptr && !auditor_->audit_complete()) report += auditor_->Describe() + "; ";
+  if (group_ != nullptr && !group_->Consumed()) report += group_->Describe() + " ";
   for (const auto& node : nodes_) {
     report += "node " + std::to_string(node->id().value()) + (node->up() ? " up" : " DOWN") +
               (node->paused() ? " paused" : "") + "; ";
@@ -210,6 +217,7 @@ void Simulation::Drain() {
   RestartAll();
   if (oracle_.failed()) return;
   for (auto& producer : producers_) producer->Drain();
+  if (group_ != nullptr) group_->Calm();
   // Every producer's outstanding messages must be acked, the probe included.
   // Readers are observers: a slow one (small fetches, long round trips) may
   // lag; the audit reads everything afterwards.
@@ -217,12 +225,18 @@ void Simulation::Drain() {
     return std::all_of(producers_.begin(), producers_.end(),
                        [](const auto& producer) { return producer->idle(); });
   });
+  // The group stabilises and processes and commits every acked message.
+  if (group_ != nullptr && !oracle_.failed()) {
+    RunWithProgress("group-liveness", [this] { return group_->Consumed(); });
+  }
 }
 
 void Simulation::RunWithProgress(const char* what, const std::function<bool()>& done) {
   // Progress in every drain_ms window (a backlog may take several), and done
   // within kDrainWindowsMax windows.
-  auto progress = [this] { return oracle_.acks() + oracle_.records_read(); };
+  auto progress = [this] {
+    return oracle_.acks() + oracle_.records_read() + (group_ ? group_->progress() : 0);
+  };
   const Millis hard_deadline_ms = clock_.NowMs() + kDrainWindowsMax * options_.drain_ms;
   uint64_t last_progress = progress();
   while (!RunUntil(std::min(clock_.NowMs() + options_.drain_ms, hard_deadline_ms), done)) {
@@ -247,6 +261,7 @@ void Simulation::Audit() {
   trace_.Record(clock_.NowMs(), TraceKind::kNote, 0, 0, 0, 0, "audit");
   for (auto& producer : producers_) producer->Stop();
   for (auto& reader : readers_) reader->Stop();
+  if (group_ != nullptr) group_->Stop();
   ReaderConfig config = options_.reader;
   config.broker = nodes_[0]->id();
   config.topic = options_.topic;
@@ -260,6 +275,7 @@ void Simulation::Audit() {
   RunWithProgress("audit-incomplete", [this] { return auditor_->audit_complete(); });
   if (oracle_.failed()) return;
   if (!oracle_.failed()) oracle_.OnFinal(auditor_->audit());
+  if (!oracle_.failed() && group_ != nullptr) group_->OnFinal(auditor_->audit());
   auditor_->Stop();
 }
 
@@ -296,6 +312,7 @@ void Simulation::Finish(RunResult* result) {
     result->lying_syncs += node->node_disk().lies();
     result->buggify_fired += node->buggify_fired();
   }
+  if (group_ != nullptr) result->group_summary = group_->Summary();
 }
 
 }  // namespace gafka::sim
