@@ -366,7 +366,11 @@ void SimGroupMember::Commit(Batch batch) {
                                response->body.substr(0, 200));
           return;
         }
-        if (response != nullptr && response->status == 404) {
+        if (response != nullptr && (response->status == 404 || response->status == 409)) {
+          // Not a member, or fenced: what it processed is not committed. Join
+          // again explicitly, so it re-reads from the committed offsets
+          // (at-least-once: duplicates) rather than from the broker's
+          // in-session position past the uncommitted batch.
           Later(config_.retry_backoff_ms, [this] { Join(); });
           return;
         }
