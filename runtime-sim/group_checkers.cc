@@ -33,8 +33,7 @@ void GroupChecker::OnAssignment(const std::string& member, int64_t generation,
   }
 }
 
-void GroupChecker::OnDelivered(const std::string& member, int32_t partition,
-                               const Record& record) {
+void GroupChecker::OnDelivered(const std::string& member, int32_t partition, const Record& record) {
   if (partition < 0 || static_cast<size_t>(partition) >= partitions_.size()) {
     Fail("group-record-altered", member + " got a record of partition " +
                                      std::to_string(partition) + " that does not exist");
@@ -51,9 +50,8 @@ void GroupChecker::OnDelivered(const std::string& member, int32_t partition,
   }
   if (const Slot* acked = oracle_.Acked(topic_, PartitionId(partition), record.offset)) {
     if (acked->id != *id || acked->fingerprint != fingerprint) {
-      Fail("group-record-altered", where + ": message " + std::to_string(*id) +
-                                       " where message " + std::to_string(acked->id) +
-                                       " was acked");
+      Fail("group-record-altered", where + ": message " + std::to_string(*id) + " where message " +
+                                       std::to_string(acked->id) + " was acked");
       return;
     }
   }
@@ -119,8 +117,8 @@ void GroupChecker::OnCommitAccepted(const std::string& member, int64_t generatio
                         oracle_.Observed(topic_, PartitionId(partition), Offset(o)) != nullptr;
     if (exists) {
       Fail("group-gap", "partition " + std::to_string(partition) + " committed at " +
-                            std::to_string(committed.value()) + " but offset " +
-                            std::to_string(o) + " was never processed");
+                            std::to_string(committed.value()) + " but offset " + std::to_string(o) +
+                            " was never processed");
       return;
     }
   }
@@ -142,20 +140,19 @@ void GroupChecker::OnCommittedRead(const std::map<int32_t, Offset>& floor,
                                    const std::map<int32_t, Offset>& committed) {
   for (const auto& [p, value] : committed) {
     if (p < 0 || static_cast<size_t>(p) >= partitions_.size()) {
-      Fail("group-fenced-commit", "committed offset for partition " + std::to_string(p) +
-                                      " that does not exist");
+      Fail("group-fenced-commit",
+           "committed offset for partition " + std::to_string(p) + " that does not exist");
       return;
     }
     PartitionState& s = State(p);
-    const std::string where = "partition " + std::to_string(p) + " committed " +
-                              std::to_string(value.value());
+    const std::string where =
+        "partition " + std::to_string(p) + " committed " + std::to_string(value.value());
     const int asked = s.asked.count(value.value()) ? s.asked.at(value.value()) : 0;
     const int refused = s.refused.count(value.value()) ? s.refused.at(value.value()) : 0;
     if (asked <= refused) {
       Fail("group-fenced-commit",
-           where + (refused > 0
-                        ? ": only a refused (fenced) commit asked for it"
-                        : ": no commit asked for it"));
+           where + (refused > 0 ? ": only a refused (fenced) commit asked for it"
+                                : ": no commit asked for it"));
       return;
     }
     if (s.observed_any && value < s.observed) {
@@ -209,15 +206,14 @@ std::string GroupChecker::DescribeProgress() const {
   for (size_t p = 0; p < partitions_.size(); ++p) {
     const PartitionState& s = partitions_[p];
     Offset end{0}, first_missing{-1};
-    oracle_.ForEachAcked(topic_, PartitionId(static_cast<int32_t>(p)),
-                         [&](Offset offset, const Slot&) {
-                           const auto index = static_cast<size_t>(offset.value());
-                           if (first_missing.value() < 0 &&
-                               (index >= s.processed.size() || !s.processed[index])) {
-                             first_missing = offset;
-                           }
-                           end = std::max(end, offset + 1);
-                         });
+    oracle_.ForEachAcked(
+        topic_, PartitionId(static_cast<int32_t>(p)), [&](Offset offset, const Slot&) {
+          const auto index = static_cast<size_t>(offset.value());
+          if (first_missing.value() < 0 && (index >= s.processed.size() || !s.processed[index])) {
+            first_missing = offset;
+          }
+          end = std::max(end, offset + 1);
+        });
     out += " p" + std::to_string(p) + " acked_end=" + std::to_string(end.value()) +
            " committed=" + (s.observed_any ? std::to_string(s.observed.value()) : "none") +
            " first_unprocessed=" + std::to_string(first_missing.value()) + ";";

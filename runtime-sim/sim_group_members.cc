@@ -20,9 +20,9 @@ std::optional<Json> ParseBody(const HttpResponse& response) {
 
 // A record object of a poll answer (fetch_encoder.cc's shape).
 std::optional<Record> ParseRecord(const Json& j, int32_t* partition) {
-  if (!j.is_object() || !j.contains("partition") || !j.contains("offset") ||
-      !j.contains("value") || !j["partition"].is_number_integer() ||
-      !j["offset"].is_number_integer() || !j["value"].is_string()) {
+  if (!j.is_object() || !j.contains("partition") || !j.contains("offset") || !j.contains("value") ||
+      !j["partition"].is_number_integer() || !j["offset"].is_number_integer() ||
+      !j["value"].is_string()) {
     return std::nullopt;
   }
   const bool base64 = j.value("encoding", std::string()) == "base64";
@@ -146,8 +146,8 @@ void SimGroupMember::Join() {
   HttpRequest request;
   request.method = "POST";
   request.path = base_path() + "/join";
-  request.body = Json{{"topic", config_.topic}, {"session_timeout_ms", config_.session_timeout_ms}}
-                     .dump();
+  request.body =
+      Json{{"topic", config_.topic}, {"session_timeout_ms", config_.session_timeout_ms}}.dump();
   rpc_.Call(config_.broker, request, RpcTimeout(0), Guard([this](const HttpResponse* response) {
               if (response == nullptr || response->status != 200) {
                 Later(config_.retry_backoff_ms, [this] { Join(); });
@@ -184,89 +184,89 @@ void SimGroupMember::Poll() {
   request.query["count"] = std::to_string(config_.poll_count);
   request.query["timeout"] = std::to_string(config_.poll_timeout_ms) + "ms";
   request.query["auto_offset_reset"] = "earliest";
-  rpc_.Call(
-      config_.broker, request, RpcTimeout(config_.poll_timeout_ms),
-      Guard([this](const HttpResponse* response) {
-        if (response == nullptr) {
-          if (config_.new_id_after_lost_poll) {
-            Note(0, 0, 0, "lost a poll answer: rejoins as a new member");
-            consumer_id_ = "m" + std::to_string(index_) + "-" + std::to_string(++id_number_);
-            Later(config_.retry_backoff_ms, [this] { Join(); });
-          } else {
-            Later(config_.retry_backoff_ms, [this] { Poll(); });
-          }
-          return;
-        }
-        if (response->status != 200) {
-          const int code = ErrorCode(*response);
-          if (code == 40403 || code == 40404) {
-            Later(config_.retry_backoff_ms, [this] { Join(); });
-          } else {
-            Later(config_.retry_backoff_ms, [this] { Poll(); });
-          }
-          return;
-        }
-        auto body = ParseBody(*response);
-        if (!body || !body->contains("generation") || !body->contains("records") ||
-            !(*body)["records"].is_array()) {
-          ctx_.oracle.Fail(GroupChecker::kInvariant, "group-bad-answer",
-                           "unparsable group poll answer: " + response->body.substr(0, 200));
-          return;
-        }
-        Batch batch;
-        batch.generation = (*body)["generation"].get<int64_t>();
-        std::vector<int32_t> assigned;
-        for (const Json& p : (*body)["assigned_partitions"]) assigned.push_back(p.get<int32_t>());
-        generation_ = batch.generation;
-        checker_.OnAssignment(consumer_id_, batch.generation, assigned);
-        for (const Json& j : (*body)["records"]) {
-          int32_t partition = -1;
-          auto record = ParseRecord(j, &partition);
-          if (!record) {
-            ctx_.oracle.Fail(GroupChecker::kInvariant, "group-bad-answer",
-                             "unparsable record in a group poll answer");
-            return;
-          }
-          if (std::find(assigned.begin(), assigned.end(), partition) == assigned.end()) {
-            ctx_.oracle.Fail(GroupChecker::kInvariant, "group-two-owners",
-                             consumer_id_ + " got a record of partition " +
-                                 std::to_string(partition) + " it does not own in generation " +
-                                 std::to_string(batch.generation));
-            return;
-          }
-          checker_.OnDelivered(consumer_id_, partition, *record);
-          auto [it, inserted] = batch.ranges.emplace(
-              partition, std::make_pair(record->offset, record->offset + 1));
-          if (!inserted) {
-            if (record->offset != it->second.second) {
-              ctx_.oracle.Fail(GroupChecker::kInvariant, "group-gap",
-                               consumer_id_ + " got partition " + std::to_string(partition) +
-                                   " offset " + std::to_string(record->offset.value()) +
-                                   " after " + std::to_string(it->second.second.value() - 1) +
-                                   " in one answer");
-              return;
-            }
-            it->second.second = record->offset + 1;
-          }
-          if (ctx_.oracle.failed()) return;
-        }
-        for (const auto& [p, range] : batch.ranges) {
-          Note(p, range.first.value(), range.second.value(),
-               "polled gen " + std::to_string(batch.generation));
-        }
-        if (batch.ranges.empty()) {
-          Poll();
-          return;
-        }
-        ++batches_;
-        Process(std::move(batch));
-      }));
+  rpc_.Call(config_.broker, request, RpcTimeout(config_.poll_timeout_ms),
+            Guard([this](const HttpResponse* response) {
+              if (response == nullptr) {
+                if (config_.new_id_after_lost_poll) {
+                  Note(0, 0, 0, "lost a poll answer: rejoins as a new member");
+                  consumer_id_ = "m" + std::to_string(index_) + "-" + std::to_string(++id_number_);
+                  Later(config_.retry_backoff_ms, [this] { Join(); });
+                } else {
+                  Later(config_.retry_backoff_ms, [this] { Poll(); });
+                }
+                return;
+              }
+              if (response->status != 200) {
+                const int code = ErrorCode(*response);
+                if (code == 40403 || code == 40404) {
+                  Later(config_.retry_backoff_ms, [this] { Join(); });
+                } else {
+                  Later(config_.retry_backoff_ms, [this] { Poll(); });
+                }
+                return;
+              }
+              auto body = ParseBody(*response);
+              if (!body || !body->contains("generation") || !body->contains("records") ||
+                  !(*body)["records"].is_array()) {
+                ctx_.oracle.Fail(GroupChecker::kInvariant, "group-bad-answer",
+                                 "unparsable group poll answer: " + response->body.substr(0, 200));
+                return;
+              }
+              Batch batch;
+              batch.generation = (*body)["generation"].get<int64_t>();
+              std::vector<int32_t> assigned;
+              for (const Json& p : (*body)["assigned_partitions"])
+                assigned.push_back(p.get<int32_t>());
+              generation_ = batch.generation;
+              checker_.OnAssignment(consumer_id_, batch.generation, assigned);
+              for (const Json& j : (*body)["records"]) {
+                int32_t partition = -1;
+                auto record = ParseRecord(j, &partition);
+                if (!record) {
+                  ctx_.oracle.Fail(GroupChecker::kInvariant, "group-bad-answer",
+                                   "unparsable record in a group poll answer");
+                  return;
+                }
+                if (std::find(assigned.begin(), assigned.end(), partition) == assigned.end()) {
+                  ctx_.oracle.Fail(
+                      GroupChecker::kInvariant, "group-two-owners",
+                      consumer_id_ + " got a record of partition " + std::to_string(partition) +
+                          " it does not own in generation " + std::to_string(batch.generation));
+                  return;
+                }
+                checker_.OnDelivered(consumer_id_, partition, *record);
+                auto [it, inserted] = batch.ranges.emplace(
+                    partition, std::make_pair(record->offset, record->offset + 1));
+                if (!inserted) {
+                  if (record->offset != it->second.second) {
+                    ctx_.oracle.Fail(GroupChecker::kInvariant, "group-gap",
+                                     consumer_id_ + " got partition " + std::to_string(partition) +
+                                         " offset " + std::to_string(record->offset.value()) +
+                                         " after " + std::to_string(it->second.second.value() - 1) +
+                                         " in one answer");
+                    return;
+                  }
+                  it->second.second = record->offset + 1;
+                }
+                if (ctx_.oracle.failed()) return;
+              }
+              for (const auto& [p, range] : batch.ranges) {
+                Note(p, range.first.value(), range.second.value(),
+                     "polled gen " + std::to_string(batch.generation));
+              }
+              if (batch.ranges.empty()) {
+                Poll();
+                return;
+              }
+              ++batches_;
+              Process(std::move(batch));
+            }));
 }
 
 void SimGroupMember::Process(Batch batch) {
   state_ = "processing";
-  const Millis think_ms = static_cast<Millis>(rng_.Exponential(
-      static_cast<double>(std::max<Millis>(config_.process_mean_ms, 0))));
+  const Millis think_ms = static_cast<Millis>(
+      rng_.Exponential(static_cast<double>(std::max<Millis>(config_.process_mean_ms, 0))));
   if (!calm_ && rng_.Chance(config_.crash)) {
     const Millis at_ms = static_cast<Millis>(rng_.Uniform(static_cast<uint64_t>(think_ms) + 1));
     Later(at_ms, [this, batch = std::move(batch)] { Crash(batch); });
@@ -314,7 +314,8 @@ void SimGroupMember::Commit(Batch batch) {
   state_ = "committing";
   Json offsets = Json::array();
   for (const auto& [p, range] : batch.ranges) {
-    offsets.push_back({{"topic", config_.topic}, {"partition", p}, {"offset", range.second.value()}});
+    offsets.push_back(
+        {{"topic", config_.topic}, {"partition", p}, {"offset", range.second.value()}});
     checker_.OnCommitSent(p, range.second);
   }
   HttpRequest request;
@@ -323,69 +324,69 @@ void SimGroupMember::Commit(Batch batch) {
   request.body =
       Json{{"consumer_id", consumer_id_}, {"generation", batch.generation}, {"offsets", offsets}}
           .dump();
-  rpc_.Call(
-      config_.broker, request, RpcTimeout(0),
-      Guard([this, batch](const HttpResponse* response) {
-        for (const auto& [p, range] : batch.ranges) {
-          Note(p, range.second.value(), response ? response->status : 0,
-               "commit gen " + std::to_string(batch.generation));
-        }
-        const bool refused =
-            response != nullptr && (response->status == 409 || response->status == 404 ||
-                                    response->status == 400);
-        if (response != nullptr && response->status == 200) {
-          auto body = ParseBody(*response);
-          if (!body || !body->contains("offsets") || !(*body)["offsets"].is_array()) {
-            ctx_.oracle.Fail(GroupChecker::kInvariant, "group-bad-answer",
-                             "unparsable commit answer: " + response->body.substr(0, 200));
-            return;
-          }
-          for (const Json& e : (*body)["offsets"]) {
-            const int32_t p = e.value("partition", -1);
-            auto range = batch.ranges.find(p);
-            if (range == batch.ranges.end()) continue;
-            checker_.OnCommitAccepted(consumer_id_, batch.generation, p, range->second.second,
-                                      e.value("applied", false),
-                                      Offset(e.value("committed_offset", int64_t{-1})));
-            if (ctx_.oracle.failed()) return;
-          }
-          ReportMember(*response);
-        } else {
-          for (const auto& [p, range] : batch.ranges) {
-            if (refused) {
-              checker_.OnCommitRefused(p, range.second);
-            } else {
-              checker_.OnCommitUnknown(p, range.second);
-            }
-          }
-        }
-        if (response != nullptr && response->status == 400 && ErrorCode(*response) == 40013) {
-          ctx_.oracle.Fail(GroupChecker::kInvariant, "group-commit-past-end",
-                           consumer_id_ + " was refused a commit of delivered records as past "
-                                          "the log end: " +
-                               response->body.substr(0, 200));
-          return;
-        }
-        if (response != nullptr && (response->status == 404 || response->status == 409)) {
-          // Not a member, or fenced: what it processed is not committed. Join
-          // again explicitly, so it re-reads from the committed offsets
-          // (at-least-once: duplicates) rather than from the broker's
-          // in-session position past the uncommitted batch.
-          Later(config_.retry_backoff_ms, [this] { Join(); });
-          return;
-        }
-        if (response == nullptr || response->status >= 500) {
-          // Outcome unknown: commit the same again (the member may get no
-          // more records to commit, so it must not give up on these).
-          Later(config_.retry_backoff_ms, [this, batch] { Commit(batch); });
-          return;
-        }
-        if (!calm_ && rng_.Chance(config_.leave)) {
-          Leave();
-          return;
-        }
-        Poll();
-      }));
+  rpc_.Call(config_.broker, request, RpcTimeout(0),
+            Guard([this, batch](const HttpResponse* response) {
+              for (const auto& [p, range] : batch.ranges) {
+                Note(p, range.second.value(), response ? response->status : 0,
+                     "commit gen " + std::to_string(batch.generation));
+              }
+              const bool refused =
+                  response != nullptr &&
+                  (response->status == 409 || response->status == 404 || response->status == 400);
+              if (response != nullptr && response->status == 200) {
+                auto body = ParseBody(*response);
+                if (!body || !body->contains("offsets") || !(*body)["offsets"].is_array()) {
+                  ctx_.oracle.Fail(GroupChecker::kInvariant, "group-bad-answer",
+                                   "unparsable commit answer: " + response->body.substr(0, 200));
+                  return;
+                }
+                for (const Json& e : (*body)["offsets"]) {
+                  const int32_t p = e.value("partition", -1);
+                  auto range = batch.ranges.find(p);
+                  if (range == batch.ranges.end()) continue;
+                  checker_.OnCommitAccepted(consumer_id_, batch.generation, p, range->second.second,
+                                            e.value("applied", false),
+                                            Offset(e.value("committed_offset", int64_t{-1})));
+                  if (ctx_.oracle.failed()) return;
+                }
+                ReportMember(*response);
+              } else {
+                for (const auto& [p, range] : batch.ranges) {
+                  if (refused) {
+                    checker_.OnCommitRefused(p, range.second);
+                  } else {
+                    checker_.OnCommitUnknown(p, range.second);
+                  }
+                }
+              }
+              if (response != nullptr && response->status == 400 && ErrorCode(*response) == 40013) {
+                ctx_.oracle.Fail(GroupChecker::kInvariant, "group-commit-past-end",
+                                 consumer_id_ +
+                                     " was refused a commit of delivered records as past "
+                                     "the log end: " +
+                                     response->body.substr(0, 200));
+                return;
+              }
+              if (response != nullptr && (response->status == 404 || response->status == 409)) {
+                // Not a member, or fenced: what it processed is not committed. Join
+                // again explicitly, so it re-reads from the committed offsets
+                // (at-least-once: duplicates) rather than from the broker's
+                // in-session position past the uncommitted batch.
+                Later(config_.retry_backoff_ms, [this] { Join(); });
+                return;
+              }
+              if (response == nullptr || response->status >= 500) {
+                // Outcome unknown: commit the same again (the member may get no
+                // more records to commit, so it must not give up on these).
+                Later(config_.retry_backoff_ms, [this, batch] { Commit(batch); });
+                return;
+              }
+              if (!calm_ && rng_.Chance(config_.leave)) {
+                Leave();
+                return;
+              }
+              Poll();
+            }));
 }
 
 void SimGroupMember::Leave() {
