@@ -287,6 +287,39 @@ void DrawNodeFaults(Drawer& d, FaultOptions* f) {
   f->buggify_rate = buggify ? rate : 0;
 }
 
+// Section "groups": simulated consumer-group members (sim_group_members.h).
+// Their faults (pause, crash, leave) are per-batch probabilities.
+void DrawGroups(Drawer& d, GroupOptions* g) {
+  g->members = static_cast<int32_t>(d.Int("groups.members", 0));
+  GroupMemberConfig& m = g->member;
+  m.poll_count = static_cast<int32_t>(d.Int("groups.poll_count", 50));
+  m.poll_timeout_ms = d.Int("groups.poll_timeout_ms", 500);
+  m.request_timeout_margin_ms = d.Int("groups.request_timeout_margin_ms", 1000);
+  m.session_timeout_ms = d.Int("groups.session_timeout_ms", 3000);
+  // A client heartbeats well within its session (as Kafka's clients do).
+  m.heartbeat_interval_ms = std::min(d.Int("groups.heartbeat_interval_ms", 1000),
+                                     std::max<Millis>(m.session_timeout_ms / 3, 1));
+  m.process_mean_ms = d.Int("groups.process_mean_ms", 20);
+  m.retry_backoff_ms = d.Int("groups.retry_backoff_ms", 50);
+  m.restart_delay_max_ms = d.Int("groups.restart_delay_max_ms", 3000);
+  m.new_id_on_restart = d.Real("groups.new_id_on_restart", 0.5);
+  g->observe_interval_ms = d.Int("groups.observe_interval_ms", 200);
+  m.new_id_after_lost_poll = d.Int("groups.new_id_after_lost_poll", 1) != 0;
+  const bool pause = d.Group("groups.pause");
+  const double pause_p = d.Real("groups.pause.probability", 0.05);
+  m.pause_max_ms = d.Int("groups.pause.max_ms", 5000);
+  d.EndGroup();
+  m.pause = pause ? pause_p : 0;
+  const bool crash = d.Group("groups.crash");
+  const double crash_p = d.Real("groups.crash.probability", 0.05);
+  d.EndGroup();
+  m.crash = crash ? crash_p : 0;
+  const bool leave = d.Group("groups.leave");
+  const double leave_p = d.Real("groups.leave.probability", 0.02);
+  d.EndGroup();
+  m.leave = leave ? leave_p : 0;
+}
+
 Status CheckRanges(const SimOptions& o) {
   if (o.duration_ms <= 0 || o.drain_ms <= 0) return InvalidArgument("durations must be > 0");
   if (o.nodes < 1 || o.nodes > 16) return InvalidArgument("cluster.nodes must be 1..16");
@@ -318,6 +351,14 @@ Status CheckRanges(const SimOptions& o) {
   }
   if (r.enabled && o.faults.crash) {
     return InvalidArgument("replication: crash nodes with replication.leader_crash/follower_crash");
+  }
+  const GroupOptions& g = o.groups;
+  if (g.members < 0 || g.members > 50 || g.member.poll_count < 1 || g.member.poll_timeout_ms < 0 ||
+      g.member.request_timeout_margin_ms < 1 || g.member.session_timeout_ms < 1 ||
+      g.member.heartbeat_interval_ms < 1 || g.member.process_mean_ms < 0 ||
+      g.member.retry_backoff_ms < 0 || g.member.restart_delay_max_ms < 0 ||
+      g.member.pause_max_ms < 0 || g.observe_interval_ms < 1) {
+    return InvalidArgument("a groups knob is out of range");
   }
   return Status::Ok();
 }
@@ -403,6 +444,7 @@ Result<SimOptions> DrawOptions(const Scenario& scenario, uint64_t seed) {
   DrawNetwork(d, &o.faults);
   DrawNodeFaults(d, &o.faults);
   DrawReplication(d, &o);
+  DrawGroups(d, &o.groups);
   const double canary_rate = d.Real("canary.rate", 0);
   o.canary = d.Chance("canary", canary_rate);
   d.Record("canary", o.canary);

@@ -24,6 +24,7 @@
 #include "runtime-sim/replication_options.h"
 #include "runtime-sim/sim_clients.h"
 #include "runtime-sim/sim_disk.h"
+#include "runtime-sim/sim_group_members.h"
 #include "runtime-sim/sim_network.h"
 
 namespace gafka::sim {
@@ -81,6 +82,7 @@ struct SimOptions {
   ReaderConfig reader;
   FaultOptions faults;
   ReplicationOptions replication;                   // "replication" section
+  GroupOptions groups;  // scenario section "groups"; members == 0: none
   bool canary = false;                              // this seed's disks lie about fsync (NodeDisk)
   nlohmann::json drawn = nlohmann::json::object();  // path -> value, as drawn
 };

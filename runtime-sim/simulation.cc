@@ -39,7 +39,8 @@ std::string RunResult::Summary() const {
                                               static_cast<Millis>(replication->recoveries)) +
                                " recovery_ms_max=" + std::to_string(replication->recovery_ms_max)
                          : "")
-              : "");
+              : "") +
+         group_summary;
 }
 
 Simulation::Simulation(SimOptions options, RunSettings settings)
@@ -58,6 +59,7 @@ Simulation::~Simulation() {
   // Clients and the injector first (they hold node pointers), then nodes.
   replication_.reset();
   injector_.reset();
+  group_.reset();
   auditor_.reset();
   readers_.clear();
   producers_.clear();
@@ -186,6 +188,11 @@ void Simulation::Chaos() {
   }
   for (auto& producer : producers_) producer->Start();
   for (auto& reader : readers_) reader->Start();
+  if (options_.groups.members > 0) {
+    group_ = std::make_unique<SimGroup>(ctx, options_.groups, nodes_[0]->id(), options_.topic,
+                                        options_.partitions, Rng(options_.seed).Fork("group"));
+    group_->Start();
+  }
   RunUntil(clock_.NowMs() + options_.duration_ms, nullptr);
 }
 
@@ -228,6 +235,7 @@ std::string Simulation::PendingReport() const {
     if (!reader->CaughtUp(ends)) report += reader->Describe() + "; ";
   }
   if (auditor_ != nullptr && !auditor_->audit_complete()) report += auditor_->Describe() + "; ";
+  if (group_ != nullptr && !group_->Consumed()) report += group_->Describe() + " ";
   for (const auto& node : nodes_) {
     report += "node " + std::to_string(node->id().value()) + (node->up() ? " up" : " DOWN") +
               (node->paused() ? " paused" : "") + "; ";
@@ -243,6 +251,7 @@ void Simulation::Drain() {
   RestartAll();
   if (oracle_.failed()) return;
   for (auto& producer : producers_) producer->Drain();
+  if (group_ != nullptr) group_->Calm();
   // Every producer's outstanding messages must be acked, the probe included.
   // Readers are observers: a slow one (small fetches, long round trips) may
   // lag; the audit reads everything afterwards.
@@ -250,12 +259,18 @@ void Simulation::Drain() {
     return std::all_of(producers_.begin(), producers_.end(),
                        [](const auto& producer) { return producer->idle(); });
   });
+  // The group stabilises and processes and commits every acked message.
+  if (group_ != nullptr && !oracle_.failed()) {
+    RunWithProgress("group-liveness", [this] { return group_->Consumed(); });
+  }
 }
 
 void Simulation::RunWithProgress(const char* what, const std::function<bool()>& done) {
   // Progress in every drain_ms window (a backlog may take several), and done
   // within kDrainWindowsMax windows.
-  auto progress = [this] { return oracle_.acks() + oracle_.records_read(); };
+  auto progress = [this] {
+    return oracle_.acks() + oracle_.records_read() + (group_ ? group_->progress() : 0);
+  };
   const Millis hard_deadline_ms = clock_.NowMs() + kDrainWindowsMax * options_.drain_ms;
   uint64_t last_progress = progress();
   while (!RunUntil(std::min(clock_.NowMs() + options_.drain_ms, hard_deadline_ms), done)) {
@@ -280,6 +295,7 @@ void Simulation::Audit() {
   trace_.Record(clock_.NowMs(), TraceKind::kNote, 0, 0, 0, 0, "audit");
   for (auto& producer : producers_) producer->Stop();
   for (auto& reader : readers_) reader->Stop();
+  if (group_ != nullptr) group_->Stop();
   ReaderConfig config = options_.reader;
   config.broker = Leader();
   config.topic = options_.topic;
@@ -293,6 +309,7 @@ void Simulation::Audit() {
   RunWithProgress("audit-incomplete", [this] { return auditor_->audit_complete(); });
   if (oracle_.failed()) return;
   if (!oracle_.failed()) oracle_.OnFinal(auditor_->audit());
+  if (!oracle_.failed() && group_ != nullptr) group_->OnFinal(auditor_->audit());
   auditor_->Stop();
 }
 
@@ -345,6 +362,7 @@ void Simulation::Finish(RunResult* result) {
     result->lying_syncs += node->node_disk().lies();
     result->buggify_fired += node->buggify_fired();
   }
+  if (group_ != nullptr) result->group_summary = group_->Summary();
 }
 
 }  // namespace gafka::sim

@@ -32,6 +32,7 @@
 #include "runtime-sim/scenario.h"
 #include "runtime-sim/sim_clients.h"
 #include "runtime-sim/sim_clock.h"
+#include "runtime-sim/sim_group_members.h"
 #include "runtime-sim/sim_network.h"
 #include "runtime-sim/sim_node.h"
 #include "runtime-sim/trace.h"
@@ -59,6 +60,7 @@ struct RunResult {
   uint64_t torn_tails = 0, dropped_tails = 0, sync_failures = 0, lying_syncs = 0;
   uint64_t buggify_fired = 0;
   std::optional<ReplicationStats> replication;  // replication scenarios
+  std::string group_summary;  // SimGroup::Summary(), when the scenario has a group
   std::string Summary() const;  // one line of counts
 };
 
@@ -111,6 +113,7 @@ class Simulation {
   std::vector<std::unique_ptr<SimReader>> readers_;
   std::unique_ptr<SimReader> auditor_;
   std::unique_ptr<SimAdmin> admin_;
+  std::unique_ptr<SimGroup> group_;  // consumer-group members (scenario "groups")
   std::unique_ptr<FaultInjector> injector_;
   std::unique_ptr<ReplicationOperator> replication_;  // replication scenarios
   bool budget_exhausted_ = false;

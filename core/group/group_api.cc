@@ -33,7 +33,7 @@ void GroupApi::Handle(const ApiRequest& request, std::function<void(GroupRespons
   CHECK_MSG(Handles(request), "GroupApi::Handle: not a group request it serves");
   if (const auto* r = std::get_if<JoinGroupRequest>(&request)) {
     Result<MemberView> joined = coordinator_.Join(r->group_id, r->consumer_id,
-                                                  JoinOptions{r->topic, r->session_timeout_ms});
+                                                  JoinOptions{r->topic, r->session_timeout_ms, /*restart=*/true});
     return done(joined.ok() ? EncodeMember(*joined)
                             : MemberError(joined.status(), r->group_id, r->consumer_id));
   }

@@ -220,6 +220,9 @@ Result<GroupCoordinator::Member*> GroupCoordinator::AddOrTouch(Group& group,
   }
   Member& member = it->second;
   if (options.session_timeout_ms) member.session_timeout_ms = *options.session_timeout_ms;
+  // A parked poll of the member then finds its sources revoked (EndPoll) and
+  // delivers nothing.
+  if (options.restart) member.positions.clear();
   Touch(group.id, member);
   if (subscribes && !member.topics.count(options.topic)) {
     if (member.topics.size() >= config_.max_topics_per_member) {

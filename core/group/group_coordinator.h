@@ -66,6 +66,12 @@ namespace gafka {
 struct JoinOptions {
   std::string topic;                         // "" keeps the subscription as it is
   std::optional<Millis> session_timeout_ms;  // nullopt: GroupConfig::session_timeout_ms
+  // An explicit join (the API's join request; not a poll's implicit one):
+  // the client (re)starts, so an existing member forgets its in-session
+  // positions and reads from the committed offsets. Otherwise a client that
+  // restarts under the same id would resume past records it never processed
+  // (at-least-once gap; found by gafka-sim scenarios/group-crashes.json).
+  bool restart = false;
 };
 
 struct PollStart {

@@ -69,6 +69,36 @@ TEST_F(Polls, DeliveriesAdvanceThePositionAndNeverMoveItBack) {
   EXPECT_EQ(Sources(Begin("a"))[0], 25);
 }
 
+// Regression (gafka-sim group-crashes): a client that crashed mid-batch and
+// restarts under the same consumer id joins explicitly before its session
+// expired. It must read from the committed offsets again, not from the
+// in-session positions its lost batch reached (that would skip records it
+// never processed, then commit past them: an at-least-once gap).
+TEST_F(Polls, AnExplicitJoinOfAnExistingMemberRestartsAtTheCommittedOffsets) {
+  PollPlan plan = Begin("a");
+  End("a", plan, {{PartitionId(0), Offset(60)}, {PartitionId(1), Offset(70)}});
+  ASSERT_TRUE(world_.CommitOne("g", "a", plan.member.generation, "t", 0, 40).ok());
+  // An implicit join (the next poll) keeps the in-session positions.
+  PollPlan next = Begin("a");
+  EXPECT_EQ(Sources(next), (std::map<int32_t, int64_t>{{0, 60}, {1, 70}}));
+  End("a", next);
+  // The restarted client's explicit join forgets them: committed, else reset.
+  Result<MemberView> joined = world_->Join("g", "a", JoinOptions{"t", std::nullopt, true});
+  ASSERT_TRUE(joined.ok()) << joined.status().ToString();
+  EXPECT_FALSE(joined->joined);  // the same member, no rebalance
+  EXPECT_EQ(Sources(Begin("a")), (std::map<int32_t, int64_t>{{0, 40}, {1, 10}}));
+}
+
+// A parked poll of a member that rejoins explicitly delivers nothing (its
+// sources are revoked): its records would go to a client that is gone.
+TEST_F(Polls, AnExplicitJoinRevokesTheParkedPollOfTheSameMember) {
+  PollPlan plan = Begin("a");
+  ASSERT_TRUE(world_->Join("g", "a", JoinOptions{"t", std::nullopt, true}).ok());
+  PollEnd end = End("a", plan, {{PartitionId(0), Offset(30)}});
+  EXPECT_EQ(end.revoked.size(), 2u);
+  EXPECT_EQ(Sources(Begin("a"))[0], 10);
+}
+
 TEST_F(Polls, NewOwnerStartsFromTheCommittedOffset) {
   PollPlan plan = Begin("a");
   End("a", plan, {{PartitionId(0), Offset(60)}, {PartitionId(1), Offset(70)}});
