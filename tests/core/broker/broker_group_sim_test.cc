@@ -259,7 +259,8 @@ class GroupScenario {
       }
     }
     for (int p = 0; p < kPartitions; ++p) {
-      const auto& info =
+      // A copy: As<> returns a reference into the temporary response.
+      const PartitionOffsetsResponse info =
           As<PartitionOffsetsResponse>(h_.Call(PartitionOffsetsRequest{"t", PartitionId(p)}));
       const int64_t end = info.info.high_watermark.value();
       for (int64_t o = info.info.log_start_offset.value(); o < end; ++o) {
