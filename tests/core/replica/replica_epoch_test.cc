@@ -12,22 +12,11 @@
 namespace gafka::testing {
 namespace {
 
-std::vector<std::string> ValuesOf(const std::vector<Record>& records) {
-  std::vector<std::string> values;
-  for (const Record& r : records) values.push_back(r.value);
-  return values;
-}
-
 class ReplicaEpochTest : public ::testing::TestWithParam<uint64_t> {
  protected:
   void SetUp() override {
     cluster_ = std::make_unique<ReplicaCluster>(GetParam());
-    leader().OpenOrDie();
-    follower().OpenOrDie();
-    CreateTopicRequest create;
-    create.name = "t";
-    create.partitions = 1;
-    ASSERT_EQ(ErrorCode(leader().Call(create)), 0);
+    cluster_->OpenWithTopic("t", 1);
     Run(500);  // the follower mirrors the topic and catches up
   }
   ReplicaNode& leader() { return cluster_->node(1); }

@@ -21,12 +21,7 @@ TEST_P(ReplicaFetchTimeout, IdleFollowerLearnsTheHighWatermark) {
     r.fetch_max_wait_ms = 250;
     r.fetch_timeout_ms = GetParam();  // shorter than, equal to, longer than the wait
   }
-  cluster.node(1).OpenOrDie();
-  cluster.node(2).OpenOrDie();
-  CreateTopicRequest create;
-  create.name = "t";
-  create.partitions = 1;
-  ASSERT_EQ(ErrorCode(cluster.node(1).Call(create)), 0);
+  cluster.OpenWithTopic("t", 1);
   cluster.Run(1'000);
   for (int i = 0; i < 5; ++i) {
     ASSERT_EQ(ErrorCode(cluster.node(1).Call(BrokerHarness::ProduceOne(

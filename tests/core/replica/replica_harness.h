@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "core/broker/broker.h"
 #include "runtime-sim/sim_clock.h"
@@ -122,6 +123,12 @@ class ReplicaNode {
   std::unique_ptr<Broker> broker_;
 };
 
+inline std::vector<std::string> ValuesOf(const std::vector<Record>& records) {
+  std::vector<std::string> values;
+  for (const Record& r : records) values.push_back(r.value);
+  return values;
+}
+
 class ReplicaCluster {
  public:
   explicit ReplicaCluster(uint64_t seed) : network_(clock_, trace_, seed) {
@@ -136,6 +143,17 @@ class ReplicaCluster {
   sim::SimClock& clock() { return clock_; }
   sim::SimNetwork& network() { return network_; }
   void Run(Millis ms) { clock_.RunUntil(clock_.NowMs() + ms); }
+
+  // Opens the leader (1) and the follower (2) and creates `topic` on the
+  // leader; the follower mirrors it once the cluster runs.
+  void OpenWithTopic(const std::string& topic, int32_t partitions) {
+    node(1).OpenOrDie();
+    node(2).OpenOrDie();
+    CreateTopicRequest create;
+    create.name = topic;
+    create.partitions = partitions;
+    ASSERT_EQ(ErrorCode(node(1).Call(create)), 0);
+  }
 
  private:
   sim::SimClock clock_;

@@ -13,12 +13,6 @@
 namespace gafka::testing {
 namespace {
 
-std::vector<std::string> ValuesOf(const std::vector<Record>& records) {
-  std::vector<std::string> values;
-  for (const Record& r : records) values.push_back(r.value);
-  return values;
-}
-
 class ReplicaTest : public ::testing::TestWithParam<uint64_t> {
  protected:
   void SetUp() override {

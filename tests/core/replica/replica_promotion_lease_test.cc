@@ -16,12 +16,7 @@ class ReplicaPromotionLease : public ::testing::TestWithParam<uint64_t> {};
 
 TEST_P(ReplicaPromotionLease, FollowerDroppedFromTheIsrIsNotPromoted) {
   ReplicaCluster cluster(GetParam());
-  cluster.node(1).OpenOrDie();
-  cluster.node(2).OpenOrDie();
-  CreateTopicRequest create;
-  create.name = "t";
-  create.partitions = 1;
-  ASSERT_EQ(ErrorCode(cluster.node(1).Call(create)), 0);
+  cluster.OpenWithTopic("t", 1);
   cluster.Run(1'000);
   ASSERT_EQ(ErrorCode(cluster.node(1).Call(
                 BrokerHarness::ProduceOne("t", std::nullopt, "a", Acks::kAll, 0))),
@@ -43,12 +38,7 @@ TEST_P(ReplicaPromotionLease, FollowerDroppedFromTheIsrIsNotPromoted) {
 
 TEST_P(ReplicaPromotionLease, FollowerInContactIsPromoted) {
   ReplicaCluster cluster(GetParam());
-  cluster.node(1).OpenOrDie();
-  cluster.node(2).OpenOrDie();
-  CreateTopicRequest create;
-  create.name = "t";
-  create.partitions = 1;
-  ASSERT_EQ(ErrorCode(cluster.node(1).Call(create)), 0);
+  cluster.OpenWithTopic("t", 1);
   cluster.Run(1'000);
   for (int i = 0; i < 10; ++i) {
     ASSERT_EQ(ErrorCode(cluster.node(1).Call(BrokerHarness::ProduceOne(
