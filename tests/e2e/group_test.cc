@@ -24,25 +24,17 @@
 
 #include "runtime-real/client.h"
 #include "tests/util/broker_process.h"
+#include "tests/util/test_util.h"
 
 namespace gafka {
 namespace {
 
 using Json = nlohmann::json;
 using testing::BrokerProcess;
+using testing::Eventually;
 using testing::ProcessResult;
 using testing::RunTool;
 using SteadyClock = std::chrono::steady_clock;
-
-// Polls `condition` every 20 ms until it holds or `timeout_ms` passed.
-bool WaitFor(const std::function<bool()>& condition, Millis timeout_ms) {
-  const auto deadline = SteadyClock::now() + std::chrono::milliseconds(timeout_ms);
-  while (SteadyClock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return condition();
-}
 
 class GroupE2eTest : public ::testing::Test {
  protected:
@@ -128,7 +120,7 @@ TEST_F(GroupE2eTest, TwoAndThreeMembersSplitPartitionsDisjointly) {
       clients.push_back(std::make_unique<Client>(broker_->address()));
     std::map<int, FetchResponse> last;
     // Poll round-robin until every member reports the same generation.
-    ASSERT_TRUE(WaitFor(
+    ASSERT_TRUE(Eventually(
         [&] {
           for (int m = 0; m < members; ++m) {
             auto polled = clients[m]->GroupConsume(Poll("split", group, "m" + std::to_string(m)));
@@ -156,7 +148,7 @@ TEST_F(GroupE2eTest, TwoAndThreeMembersSplitPartitionsDisjointly) {
     // Fresh data: each member reads only its own partitions, and together all.
     Produce("split", 6, 3, 100 * members);
     std::set<std::string> seen;
-    ASSERT_TRUE(WaitFor(
+    ASSERT_TRUE(Eventually(
         [&] {
           for (int m = 0; m < members; ++m) {
             auto polled = clients[m]->GroupConsume(Poll("split", group, "m" + std::to_string(m)));
@@ -192,9 +184,9 @@ TEST_F(GroupE2eTest, FirstPollOfANewMemberWaitsForData) {
   std::atomic<bool> polling{false};
   producer = std::thread([&] {
     Client other(broker_->address());
-    WaitFor([&] { return polling.load(); }, 5000);
+    Eventually([&] { return polling.load(); }, 5000);
     // (Its own client: client_ is busy with the long poll.)
-    EXPECT_TRUE(WaitFor(
+    EXPECT_TRUE(Eventually(
         [&] {
           auto status = other.GroupStatus("wait-g");
           if (!status.ok()) return false;
@@ -235,7 +227,7 @@ TEST_F(GroupE2eTest, KilledConsumerIsExpiredAndTheSurvivorResumesFromTheLastComm
         "", 6000);
   });
   // The victim joined and committed everything it printed.
-  ASSERT_TRUE(WaitFor(
+  ASSERT_TRUE(Eventually(
       [&] {
         auto offsets = client_->FetchOffsets("kg");
         if (!offsets.ok()) return false;
@@ -248,7 +240,7 @@ TEST_F(GroupE2eTest, KilledConsumerIsExpiredAndTheSurvivorResumesFromTheLastComm
   // The survivor joins; the victim keeps one partition.
   auto joined = client_->JoinGroup("kg", "survivor", "kill", 10'000);
   ASSERT_TRUE(joined.ok()) << joined.status().ToString();
-  ASSERT_TRUE(WaitFor([&] { return Owners("kg").size() == 2; }, 5000));
+  ASSERT_TRUE(Eventually([&] { return Owners("kg").size() == 2; }, 5000));
   const std::set<int> victims = Owners("kg")["victim"];
   ASSERT_EQ(victims.size(), 1u);
   runner.join();
@@ -260,7 +252,7 @@ TEST_F(GroupE2eTest, KilledConsumerIsExpiredAndTheSurvivorResumesFromTheLastComm
       << killed.out;
   const auto killed_at = SteadyClock::now();
   // Expired after its session: the survivor (heartbeating) owns everything.
-  ASSERT_TRUE(WaitFor(
+  ASSERT_TRUE(Eventually(
       [&] {
         auto beat = client_->Heartbeat("kg", "survivor");
         return beat.ok() &&
@@ -273,7 +265,7 @@ TEST_F(GroupE2eTest, KilledConsumerIsExpiredAndTheSurvivorResumesFromTheLastComm
   // It resumes at the victim's commit: new records only, from offset 10.
   Produce("kill", 2, 2, 10);
   std::map<int, std::vector<int64_t>> got;
-  ASSERT_TRUE(WaitFor(
+  ASSERT_TRUE(Eventually(
       [&] {
         auto polled = client_->GroupConsume(Poll("kill", "kg", "survivor", 500));
         if (polled.ok()) {
@@ -367,7 +359,7 @@ TEST_F(GroupE2eTest, EveryErrorStatus) {
     auto polled = other.GroupConsume(Poll("errs", "eg", "a", 3000));
     EXPECT_TRUE(polled.ok()) << polled.status().ToString();
   });
-  EXPECT_TRUE(WaitFor(
+  EXPECT_TRUE(Eventually(
       [&] {
         const Json status = Status("eg");
         if (!status.is_object()) return false;
@@ -475,11 +467,11 @@ TEST_F(GroupE2eTest, ConsumerLeavesTheGroupOnSigint) {
   pid_t pid = -1;
   ASSERT_EQ(posix_spawn(&pid, path.c_str(), &actions, nullptr, argv.data(), environ), 0);
   posix_spawn_file_actions_destroy(&actions);
-  const bool joined = WaitFor([&] { return Owners("sig").count("x") == 1; }, 10'000);
+  const bool joined = Eventually([&] { return Owners("sig").count("x") == 1; }, 10'000);
   EXPECT_TRUE(joined);
   ASSERT_EQ(kill(pid, SIGINT), 0);
   int status = -1;
-  const bool exited = WaitFor([&] { return waitpid(pid, &status, WNOHANG) == pid; }, 10'000);
+  const bool exited = Eventually([&] { return waitpid(pid, &status, WNOHANG) == pid; }, 10'000);
   if (!exited) {
     kill(pid, SIGKILL);
     waitpid(pid, &status, 0);

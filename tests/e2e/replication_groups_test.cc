@@ -17,6 +17,7 @@
 #include "core/protocol/errors.h"
 #include "runtime-real/client.h"
 #include "tests/util/broker_process.h"
+#include "tests/util/test_util.h"
 
 namespace gafka {
 namespace {
@@ -24,6 +25,7 @@ namespace {
 using Json = nlohmann::json;
 using testing::BrokerOptions;
 using testing::BrokerProcess;
+using testing::Eventually;
 
 std::unique_ptr<BrokerProcess> StartBroker(int id, std::vector<std::string> args) {
   BrokerOptions options;
@@ -32,16 +34,6 @@ std::unique_ptr<BrokerProcess> StartBroker(int id, std::vector<std::string> args
   auto broker = BrokerProcess::Start(options);
   EXPECT_TRUE(broker.ok()) << broker.status().ToString();
   return broker.ok() ? std::move(broker).value() : nullptr;
-}
-
-// Polls `condition` every 20 ms until it holds or 20 s passed.
-bool Eventually(const std::function<bool()>& condition) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return condition();
 }
 
 GroupPollRequest Poll(const std::string& consumer) {

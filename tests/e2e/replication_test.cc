@@ -17,12 +17,14 @@
 #include "core/protocol/errors.h"
 #include "runtime-real/client.h"
 #include "tests/util/broker_process.h"
+#include "tests/util/test_util.h"
 
 namespace gafka {
 namespace {
 
 using testing::BrokerOptions;
 using testing::BrokerProcess;
+using testing::Eventually;
 
 std::unique_ptr<BrokerProcess> StartBroker(int id, std::vector<std::string> args,
                                            std::string data_dir = "") {
@@ -37,16 +39,6 @@ std::unique_ptr<BrokerProcess> StartBroker(int id, std::vector<std::string> args
 
 std::vector<std::string> FollowerArgs(const BrokerProcess& leader) {
   return {"--role=follower", "--leader=" + leader.address()};
-}
-
-// Polls `condition` every 20 ms until it holds or `timeout_ms` passed.
-bool Eventually(const std::function<bool()>& condition, Millis timeout_ms = 20'000) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return condition();
 }
 
 // Every value readable on partition 0 (up to the broker's HW).
