@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "runtime-real/client.h"
+#include "tests/util/broker_fixture.h"
 #include "tests/util/broker_process.h"
 
 namespace gafka {
@@ -23,23 +24,8 @@ Millis ElapsedMs(SteadyClock::time_point since) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - since).count();
 }
 
-class ApiTest : public ::testing::Test {
+class ApiTest : public testing::BrokerFixture {
  protected:
-  void SetUp() override {
-    auto started = BrokerProcess::Start();
-    ASSERT_TRUE(started.ok()) << started.status().ToString();
-    broker_ = std::move(started).value();
-    client_ = std::make_unique<Client>(broker_->address());
-  }
-
-  void CreateTopic(const std::string& name, int partitions) {
-    CreateTopicRequest request;
-    request.name = name;
-    request.partitions = partitions;
-    auto created = client_->CreateTopic(request);
-    ASSERT_TRUE(created.ok()) << created.status().ToString();
-  }
-
   RawResponse Raw(const std::string& method, const std::string& path,
                   const std::string& body = "") {
     auto raw = client_->Call(method, path, body);
@@ -75,8 +61,6 @@ class ApiTest : public ::testing::Test {
     return false;
   }
 
-  std::unique_ptr<BrokerProcess> broker_;
-  std::unique_ptr<Client> client_;
 };
 
 TEST_F(ApiTest, HealthStatusAndMetricsAnswer) {

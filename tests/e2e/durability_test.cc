@@ -18,6 +18,7 @@
 
 #include "core/base/rng.h"
 #include "runtime-real/client.h"
+#include "tests/util/broker_fixture.h"
 #include "tests/util/broker_process.h"
 
 namespace gafka {
@@ -179,11 +180,7 @@ class DurabilityTest : public ::testing::Test {
   }
   void CreateTopic(const std::string& name, int partitions) {
     Client client(broker_->address());
-    CreateTopicRequest request;
-    request.name = name;
-    request.partitions = partitions;
-    auto created = client.CreateTopic(request);
-    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    testing::CreateTopicOrFail(client, name, partitions);
   }
   // Polls /metrics (bounded) until a long poll is parked in the broker.
   bool WaitForParkedPoll(Millis timeout_ms) {

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "runtime-real/client.h"
+#include "tests/util/broker_fixture.h"
 #include "tests/util/broker_process.h"
 #include "tests/util/test_util.h"
 
@@ -36,22 +37,8 @@ using testing::ProcessResult;
 using testing::RunTool;
 using SteadyClock = std::chrono::steady_clock;
 
-class GroupE2eTest : public ::testing::Test {
+class GroupE2eTest : public testing::BrokerFixture {
  protected:
-  void SetUp() override {
-    auto started = BrokerProcess::Start();
-    ASSERT_TRUE(started.ok()) << started.status().ToString();
-    broker_ = std::move(started).value();
-    client_ = std::make_unique<Client>(broker_->address());
-  }
-
-  void CreateTopic(const std::string& name, int32_t partitions) {
-    CreateTopicRequest request;
-    request.name = name;
-    request.partitions = partitions;
-    auto created = client_->CreateTopic(request);
-    ASSERT_TRUE(created.ok()) << created.status().ToString();
-  }
   // `per_partition` messages "p<P>-<i>" into each partition.
   void Produce(const std::string& topic, int32_t partitions, int per_partition, int first = 0) {
     std::vector<ProduceMessage> messages;
@@ -104,8 +91,6 @@ class GroupE2eTest : public ::testing::Test {
     return poll;
   }
 
-  std::unique_ptr<BrokerProcess> broker_;
-  std::unique_ptr<Client> client_;
 };
 
 // N members poll until they all see one generation; their assignments are

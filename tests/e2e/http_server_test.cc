@@ -9,6 +9,7 @@
 #include <string>
 
 #include "runtime-real/client.h"
+#include "tests/util/broker_fixture.h"
 #include "tests/util/broker_process.h"
 
 namespace gafka {
@@ -25,18 +26,11 @@ std::unique_ptr<BrokerProcess> StartBroker(std::vector<std::string> args) {
   return started.ok() ? std::move(started).value() : nullptr;
 }
 
-void CreateTopic(Client& client, const std::string& name) {
-  CreateTopicRequest request;
-  request.name = name;
-  auto created = client.CreateTopic(request);
-  ASSERT_TRUE(created.ok()) << created.status().ToString();
-}
-
 TEST(HttpServerTest, RequestsBeyondThePendingLimitGet503AndServiceResumes) {
   auto broker = StartBroker({"--max-pending-requests=1"});
   ASSERT_NE(broker, nullptr);
   Client client(broker->address());
-  CreateTopic(client, "t");
+  testing::CreateTopicOrFail(client, "t");
   // A long poll holds the one pending slot for its timeout. (It is retried
   // while one of our health probes below holds the slot.)
   auto poll = std::async(std::launch::async, [address = broker->address()] {
@@ -80,7 +74,7 @@ TEST(HttpServerTest, AnswerPastItsDeadlineIs504AndBrokerKeepsServing) {
   auto broker = StartBroker({"--poll-margin-ms=-1000"});
   ASSERT_NE(broker, nullptr);
   Client client(broker->address());
-  CreateTopic(client, "t");
+  testing::CreateTopicOrFail(client, "t");
   auto started = SteadyClock::now();
   auto raw = client.Call("GET", "/api/v1/consume?topic=t&partition=0&offset=0&timeout=2s");
   const auto elapsed_ms =
