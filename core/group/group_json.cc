@@ -72,190 +72,155 @@ void WriteMemberFields(JsonWriter& w, const MemberView& m) {
   Field(w, "heartbeat_interval_ms", m.heartbeat_interval_ms);
 }
 
-}  // namespace
-
-GroupResponse EncodeMember(const MemberView& member) {
+// One JSON object as the answer: `fields` writes what goes between the braces.
+template <typename Fn>
+GroupResponse ObjectAnswer(int http_status, Fn&& fields) {
   std::string out;
   JsonWriter w(&out);
   w.BeginObject();
-  WriteMemberFields(w, member);
-  w.Key("joined");
-  w.Bool(member.joined);
+  fields(w);
   w.EndObject();
   CHECK(w.done());
-  return Done(200, std::move(out));
+  return Done(http_status, std::move(out));
+}
+
+// "key": [{...}, ...]; `fields` writes each item's members.
+template <typename Items, typename Fn>
+void ObjectArrayField(JsonWriter& w, std::string_view key, const Items& items, Fn&& fields) {
+  w.Key(key);
+  w.BeginArray();
+  for (const auto& item : items) {
+    w.BeginObject();
+    fields(item);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+void BoolField(JsonWriter& w, std::string_view key, bool value) {
+  w.Key(key);
+  w.Bool(value);
+}
+
+}  // namespace
+
+GroupResponse EncodeMember(const MemberView& member) {
+  return ObjectAnswer(200, [&](JsonWriter& w) {
+    WriteMemberFields(w, member);
+    BoolField(w, "joined", member.joined);
+  });
 }
 
 GroupResponse EncodeLeave(const std::string& group_id, const std::string& consumer_id,
                           Generation generation) {
-  std::string out;
-  JsonWriter w(&out);
-  w.BeginObject();
-  Field(w, "group_id", group_id);
-  Field(w, "consumer_id", consumer_id);
-  w.Key("left");
-  w.Bool(true);
-  Field(w, "generation", generation.value());
-  w.EndObject();
-  CHECK(w.done());
-  return Done(200, std::move(out));
+  return ObjectAnswer(200, [&](JsonWriter& w) {
+    Field(w, "group_id", group_id);
+    Field(w, "consumer_id", consumer_id);
+    BoolField(w, "left", true);
+    Field(w, "generation", generation.value());
+  });
 }
 
 GroupResponse EncodeCommit(const CommitOutcome& outcome) {
-  std::string out;
-  JsonWriter w(&out);
-  w.BeginObject();
-  if (outcome.member) {
-    WriteMemberFields(w, *outcome.member);
-  } else {
-    Field(w, "group_id", outcome.group_id);
-    Field(w, "generation", outcome.generation.value());
-  }
-  w.Key("offsets");
-  w.BeginArray();
-  for (const CommitEntryResult& e : outcome.entries) {
-    w.BeginObject();
-    Field(w, "topic", e.tp.topic);
-    Field(w, "partition", e.tp.partition.value());
-    Field(w, "offset", e.requested.value());
-    Field(w, "committed_offset", e.committed.value());
-    w.Key("applied");
-    w.Bool(e.applied);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  CHECK(w.done());
-  return Done(200, std::move(out));
+  return ObjectAnswer(200, [&](JsonWriter& w) {
+    if (outcome.member) {
+      WriteMemberFields(w, *outcome.member);
+    } else {
+      Field(w, "group_id", outcome.group_id);
+      Field(w, "generation", outcome.generation.value());
+    }
+    ObjectArrayField(w, "offsets", outcome.entries, [&](const CommitEntryResult& e) {
+      Field(w, "topic", e.tp.topic);
+      Field(w, "partition", e.tp.partition.value());
+      Field(w, "offset", e.requested.value());
+      Field(w, "committed_offset", e.committed.value());
+      BoolField(w, "applied", e.applied);
+    });
+  });
 }
 
 GroupResponse EncodeOffsets(const GroupOffsets& offsets) {
-  std::string out;
-  JsonWriter w(&out);
-  w.BeginObject();
-  Field(w, "group_id", offsets.group_id);
-  w.Key("offsets");
-  w.BeginArray();
-  for (const auto& [tp, committed] : offsets.offsets) {
-    w.BeginObject();
-    Field(w, "topic", tp.topic);
-    Field(w, "partition", tp.partition.value());
-    Field(w, "offset", committed.offset.value());
-    Field(w, "metadata", committed.metadata);
-    Field(w, "commit_timestamp_ms", committed.commit_timestamp_ms);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  CHECK(w.done());
-  return Done(200, std::move(out));
+  return ObjectAnswer(200, [&](JsonWriter& w) {
+    Field(w, "group_id", offsets.group_id);
+    ObjectArrayField(w, "offsets", offsets.offsets, [&](const auto& entry) {
+      const auto& [tp, committed] = entry;
+      Field(w, "topic", tp.topic);
+      Field(w, "partition", tp.partition.value());
+      Field(w, "offset", committed.offset.value());
+      Field(w, "metadata", committed.metadata);
+      Field(w, "commit_timestamp_ms", committed.commit_timestamp_ms);
+    });
+  });
 }
 
 GroupResponse EncodeReset(const ResetOutcome& outcome) {
-  std::string out;
-  JsonWriter w(&out);
-  w.BeginObject();
-  Field(w, "group_id", outcome.group_id);
-  Field(w, "topic", outcome.topic);
-  Field(w, "generation", outcome.generation.value());
-  w.Key("rebalanced");
-  w.Bool(outcome.rebalanced);
-  w.Key("offsets");
-  w.BeginArray();
-  for (const auto& [partition, offset] : outcome.offsets) {
-    w.BeginObject();
-    Field(w, "partition", partition.value());
-    Field(w, "offset", offset.value());
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  CHECK(w.done());
-  return Done(200, std::move(out));
+  return ObjectAnswer(200, [&](JsonWriter& w) {
+    Field(w, "group_id", outcome.group_id);
+    Field(w, "topic", outcome.topic);
+    Field(w, "generation", outcome.generation.value());
+    BoolField(w, "rebalanced", outcome.rebalanced);
+    ObjectArrayField(w, "offsets", outcome.offsets, [&](const auto& entry) {
+      Field(w, "partition", entry.first.value());
+      Field(w, "offset", entry.second.value());
+    });
+  });
 }
 
 GroupResponse EncodeStatus(const GroupStatus& status) {
-  std::string out;
-  JsonWriter w(&out);
-  w.BeginObject();
-  Field(w, "group_id", status.group_id);
-  Field(w, "state", GroupStateName(status.state));
-  Field(w, "generation", status.generation.value());
-  Field(w, "assignor", AssignorName(status.assignor));
-  w.Key("members");
-  w.BeginArray();
-  for (const MemberStatus& m : status.members) {
-    w.BeginObject();
-    Field(w, "consumer_id", m.consumer_id);
-    w.Key("topics");
-    WriteStrings(w, m.topics);
-    w.Key("assignment");
-    WriteAssignment(w, m.assignment);
-    Field(w, "session_timeout_ms", m.session_timeout_ms);
-    Field(w, "session_expires_in_ms", m.session_expires_in_ms);
-    w.Key("poll_in_flight");
-    w.Bool(m.poll_in_flight);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("partitions");
-  w.BeginArray();
-  for (const PartitionStatus& p : status.partitions) {
-    w.BeginObject();
-    Field(w, "topic", p.tp.topic);
-    Field(w, "partition", p.tp.partition.value());
-    OptionalField(w, "committed_offset",
-                  p.committed ? std::optional(p.committed->value()) : std::nullopt);
-    OptionalField(w, "log_end_offset",
-                  p.log_end ? std::optional(p.log_end->value()) : std::nullopt);
-    OptionalField(w, "lag", p.lag);
-    OptionalField(w, "position", p.position ? std::optional(p.position->value()) : std::nullopt);
-    w.Key("consumer_id");
-    if (p.owner.empty()) {
-      w.Null();
-    } else {
-      w.String(p.owner);
-    }
-    w.EndObject();
-  }
-  w.EndArray();
-  Field(w, "total_lag", status.total_lag);
-  w.EndObject();
-  CHECK(w.done());
-  return Done(200, std::move(out));
+  return ObjectAnswer(200, [&](JsonWriter& w) {
+    Field(w, "group_id", status.group_id);
+    Field(w, "state", GroupStateName(status.state));
+    Field(w, "generation", status.generation.value());
+    Field(w, "assignor", AssignorName(status.assignor));
+    ObjectArrayField(w, "members", status.members, [&](const MemberStatus& m) {
+      Field(w, "consumer_id", m.consumer_id);
+      w.Key("topics");
+      WriteStrings(w, m.topics);
+      w.Key("assignment");
+      WriteAssignment(w, m.assignment);
+      Field(w, "session_timeout_ms", m.session_timeout_ms);
+      Field(w, "session_expires_in_ms", m.session_expires_in_ms);
+      BoolField(w, "poll_in_flight", m.poll_in_flight);
+    });
+    ObjectArrayField(w, "partitions", status.partitions, [&](const PartitionStatus& p) {
+      Field(w, "topic", p.tp.topic);
+      Field(w, "partition", p.tp.partition.value());
+      OptionalField(w, "committed_offset",
+                    p.committed ? std::optional(p.committed->value()) : std::nullopt);
+      OptionalField(w, "log_end_offset",
+                    p.log_end ? std::optional(p.log_end->value()) : std::nullopt);
+      OptionalField(w, "lag", p.lag);
+      OptionalField(w, "position",
+                    p.position ? std::optional(p.position->value()) : std::nullopt);
+      w.Key("consumer_id");
+      if (p.owner.empty()) {
+        w.Null();
+      } else {
+        w.String(p.owner);
+      }
+    });
+    Field(w, "total_lag", status.total_lag);
+  });
 }
 
 GroupResponse EncodeGroupList(const std::vector<GroupSummary>& groups) {
-  std::string out;
-  JsonWriter w(&out);
-  w.BeginObject();
-  w.Key("groups");
-  w.BeginArray();
-  for (const GroupSummary& g : groups) {
-    w.BeginObject();
-    Field(w, "group_id", g.group_id);
-    Field(w, "state", GroupStateName(g.state));
-    Field(w, "generation", g.generation.value());
-    Field(w, "members", static_cast<int64_t>(g.members));
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  CHECK(w.done());
-  return Done(200, std::move(out));
+  return ObjectAnswer(200, [&](JsonWriter& w) {
+    ObjectArrayField(w, "groups", groups, [&](const GroupSummary& g) {
+      Field(w, "group_id", g.group_id);
+      Field(w, "state", GroupStateName(g.state));
+      Field(w, "generation", g.generation.value());
+      Field(w, "members", static_cast<int64_t>(g.members));
+    });
+  });
 }
 
 GroupResponse EncodeGroupError(const Status& status, const MemberView* member) {
   const ApiError error = ErrorFromStatus(status);
-  std::string out;
-  JsonWriter w(&out);
-  w.BeginObject();
-  Field(w, "error_code", error.error_code);
-  Field(w, "message", error.message);
-  if (member != nullptr) WriteMemberFields(w, *member);
-  w.EndObject();
-  CHECK(w.done());
-  return Done(error.http_status, std::move(out));
+  return ObjectAnswer(error.http_status, [&](JsonWriter& w) {
+    Field(w, "error_code", error.error_code);
+    Field(w, "message", error.message);
+    if (member != nullptr) WriteMemberFields(w, *member);
+  });
 }
 
 std::vector<PartitionId> PartitionsOfTopic(const MemberView& member, const std::string& topic) {
