@@ -24,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -69,8 +70,8 @@ class ReplicaManager {
   std::optional<ApiError> CheckProduce(Topic& topic, Acks acks);
   // Topic create/delete: 409 with the leader hint on a follower.
   std::optional<ApiError> CheckAdminWrite() const;
-  // After a produce appended (kept for callers; followers are woken by
-  // OnDurable now: they are only ever sent records the leader made durable).
+  // After a produce appended: wakes parked follower fetches (followers are
+  // sent records up to the log end, before they are durable here).
   void OnAppended();
   // A group offsets commit or reset became durable: wakes parked follower
   // fetches so the new values replicate at once.
@@ -165,6 +166,7 @@ class ReplicaManager {
   std::map<NodeId, ParkedFetch> parked_;
   TimerId isr_timer_ = kNoTimer;
   NodeId old_leader_peer_{0};
+  std::set<int32_t> lane_refused_;  // follower ids refused (same epoch lane), logged once
   // Group offsets replication (leader): a version per durable change; per
   // follower what it was last sent and what it holds; commit waits.
   struct OffsetsFollower {
