@@ -165,6 +165,7 @@ class ReplicaManager {
   std::map<PartitionKey, LeaderSlot> leader_slots_;
   std::map<NodeId, ParkedFetch> parked_;
   TimerId isr_timer_ = kNoTimer;
+  TimerId wake_timer_ = kNoTimer;  // OnAppended: parked fetches answered after the queued tasks
   NodeId old_leader_peer_{0};
   std::set<int32_t> lane_refused_;  // follower ids refused (same epoch lane), logged once
   // Group offsets replication (leader): a version per durable change; per
