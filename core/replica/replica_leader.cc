@@ -138,13 +138,12 @@ ReplicaFetchReply ReplicaManager::BuildReply(const ReplicaFetch& fetch, bool* ha
     if (!r.records.empty() || r.status != FetchPartitionStatus::kOk) *has_data = true;
   }
   if (hooks_.group_offsets != nullptr) {
-    std::vector<ReplicatedOffset> offsets = hooks_.group_offsets();
-    const uint64_t hash = GroupOffsetsHash(offsets);
-    if (hash != fetch.offsets_hash) {
+    RefreshOffsetsCache();
+    if (offsets_cache_hash_ != fetch.offsets_hash) {
       OffsetsFollower& f = offsets_followers_[fetch.follower];
       f.sent_version = offsets_version_;
-      f.sent_hash = hash;
-      reply.group_offsets = std::move(offsets);
+      f.sent_hash = offsets_cache_hash_;
+      reply.group_offsets = offsets_cache_;
       *has_data = true;
     }
   }

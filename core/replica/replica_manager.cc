@@ -196,7 +196,8 @@ void ReplicaManager::WaitGroupOffsetsReplicated(std::function<void(Status)> done
 void ReplicaManager::OnOffsetsFetch(NodeId follower, uint64_t follower_hash) {
   if (hooks_.group_offsets == nullptr) return;
   OffsetsFollower& f = offsets_followers_[follower];
-  if (follower_hash == GroupOffsetsHash(hooks_.group_offsets())) {
+  RefreshOffsetsCache();
+  if (follower_hash == offsets_cache_hash_) {
     f.acked_version = offsets_version_;
     f.caught_up_ms = env_.clock.NowMs();
   } else if (follower_hash == f.sent_hash) {
@@ -205,6 +206,20 @@ void ReplicaManager::OnOffsetsFetch(NodeId follower, uint64_t follower_hash) {
     f.caught_up_ms = env_.clock.NowMs();
   }
   CompleteOffsetWaiters();
+}
+
+void ReplicaManager::RefreshOffsetsCache() {
+  if (hooks_.group_offsets == nullptr) return;
+  if (hooks_.group_offsets_version != nullptr && offsets_cached_) {
+    const uint64_t version = hooks_.group_offsets_version();
+    if (version == offsets_cache_store_version_) return;  // unchanged: O(1)
+  }
+  if (hooks_.group_offsets_version != nullptr) {
+    offsets_cache_store_version_ = hooks_.group_offsets_version();
+  }
+  offsets_cache_ = hooks_.group_offsets();
+  offsets_cache_hash_ = GroupOffsetsHash(offsets_cache_);
+  offsets_cached_ = true;
 }
 
 void ReplicaManager::CompleteOffsetWaiters() {
