@@ -4,13 +4,12 @@
 // a single broker (acks=all == acks=1, HW == durable offset). Loop only.
 //
 // As leader it answers follower fetches (long polling them until data
-// arrives; records up to its log end, durable or not), tracks each partition's ISR and HW (LeaderState), publishes the HW
-// to the partitions (readers stop there) and completes acks=all waits. As
-// follower it runs the fetch loop: one fetch in flight, the next once the
-// previous reply's records are durable; it mirrors the leader's topics and
-// truncates a divergent tail when the leader says so. Every start as leader
-// and Promote() take this broker's next ballot epoch (NextLedEpoch); a
-// leader that learns of a higher epoch is fenced and follows the new leader.
+// arrives; records up to its log end, durable or not), tracks each partition's ISR and HW
+// (LeaderState), publishes the HW to the partitions (readers stop there) and completes acks=all
+// waits. As follower it runs the fetch loop: one fetch in flight, the next once the previous
+// reply's records are durable; it mirrors the leader's topics and truncates a divergent tail when
+// the leader says so. Every start as leader and Promote() take this broker's next ballot epoch
+// (NextLedEpoch); a leader that learns of a higher epoch is fenced and follows the new leader.
 //
 // Invariants
 // - epoch() never decreases and is durable (EpochStore) before it is used;

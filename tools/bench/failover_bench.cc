@@ -13,9 +13,9 @@
 #include <memory>
 #include <mutex>
 #include <set>
-#include <utility>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "runtime-real/client.h"
