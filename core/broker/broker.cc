@@ -230,6 +230,9 @@ void Broker::Impl::InstallOffsetReplication() {
     }
     return all;
   };
+  hooks.group_offsets_version = [this] {
+    return group_service_->coordinator().offsets().durable_version();
+  };
   hooks.apply_group_offsets = [this](const std::vector<ReplicatedOffset>& offsets,
                                      std::function<void(Status)> done) -> Result<bool> {
     OffsetStore& store = group_service_->coordinator().mutable_offsets();

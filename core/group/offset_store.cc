@@ -194,6 +194,7 @@ Status OffsetStore::Replay(PartitionLog& log) {
       entry.durable = value.committed;
       entry.latest = value.committed;
       entry.durable_seq = entry.latest_seq = next_seq_++;
+      ++durable_version_;
     }
     CHECK(read.next_offset > from);
     from = read.next_offset;
@@ -292,6 +293,7 @@ void OffsetStore::OnBatchDurable(LogSlot* slot, const Batch& batch, const Status
       if (seq > entry.durable_seq) {
         entry.durable = batch.values[i];
         entry.durable_seq = seq;
+        ++durable_version_;
       }
       CHECK(entry.durable_seq <= entry.latest_seq);
     }

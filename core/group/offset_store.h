@@ -91,6 +91,10 @@ class OffsetStore {
   uint64_t boot() const { return boot_; }
   Result<uint64_t> AdvanceBoot();
 
+  // Counts changes of the durable values (replay, durable callbacks): equal
+  // versions mean an unchanged durable map, so a reader can cache anything
+  // derived from it (replication hashes it once per change, not per fetch).
+  uint64_t durable_version() const { return durable_version_; }
   // Ok, or why the store refuses writes.
   const Status& failed() const { return failed_; }
   int64_t log_records() const;  // records in the active log
@@ -148,6 +152,7 @@ class OffsetStore {
   const std::string dir_;
   std::map<Key, Entry> entries_;
   uint64_t next_seq_ = 1;
+  uint64_t durable_version_ = 0;
   std::unique_ptr<LogSlot> active_;
   std::unique_ptr<LogSlot> previous_;  // being retired after a compaction
   bool compacting_ = false;

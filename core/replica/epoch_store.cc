@@ -1,5 +1,6 @@
 #include "core/replica/epoch_store.h"
 
+#include <cstdint>
 #include <memory>
 
 #include "core/base/check.h"
@@ -18,7 +19,19 @@ constexpr size_t kSize = 20;
 constexpr std::string_view kFileName = "replica.state";
 constexpr std::string_view kTempFileName = "replica.state.tmp";
 
+int32_t Lane(NodeId id) { return ((id.value() % kEpochStride) + kEpochStride) % kEpochStride; }
+
 }  // namespace
+
+Epoch NextLedEpoch(Epoch known, NodeId self) {
+  const int64_t above = static_cast<int64_t>(known.value()) + 1;
+  const int64_t lane = Lane(self);
+  const int64_t next = above + ((lane - above % kEpochStride) + kEpochStride) % kEpochStride;
+  CHECK_MSG(next <= INT32_MAX, "leader epochs exhausted");
+  return Epoch(static_cast<int32_t>(next));
+}
+
+bool SameEpochLane(NodeId a, NodeId b) { return Lane(a) == Lane(b); }
 
 EpochStore::EpochStore(Disk& disk, std::string data_dir)
     : disk_(disk), data_dir_(std::move(data_dir)) {}

@@ -16,6 +16,17 @@
 
 namespace gafka {
 
+// Epochs are ballot numbers (as in Paxos): a broker only ever leads epochs
+// congruent to its id modulo kEpochStride, so two brokers with ids distinct
+// modulo kEpochStride can never take the same epoch, whatever each knows —
+// e.g. broker 1 leads 1, 101, 201..., broker 2 leads 2, 102, 202...
+inline constexpr int32_t kEpochStride = 100;
+// The lowest epoch above `known` that broker `self` may lead.
+Epoch NextLedEpoch(Epoch known, NodeId self);
+// Whether two brokers would lead the same epochs (their ids are equal modulo
+// kEpochStride): such a pair must not replicate.
+bool SameEpochLane(NodeId a, NodeId b);
+
 class EpochStore {
  public:
   EpochStore(Disk& disk, std::string data_dir);

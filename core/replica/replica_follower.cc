@@ -61,7 +61,10 @@ void ReplicaManager::HandleFetchReply(const ReplicaFetchReply& reply) {
   if (fetch_timer_ != kNoTimer) env_.clock.Cancel(fetch_timer_);
   fetch_timer_ = kNoTimer;
   last_reply_ms_ = env_.clock.NowMs();
-  if (!reply.fenced) leader_id_ = reply.leader;
+  if (!reply.fenced) {
+    leader_id_ = reply.leader;
+    if (!reply.leader_address.empty()) leader_address_ = reply.leader_address;
+  }
   if (reply.epoch > epoch_) {
     Status raised = RaiseEpoch(reply.epoch);
     if (!raised.ok()) {
@@ -231,9 +234,25 @@ void ReplicaManager::ApplyPartition(const FetchPartitionReply& reply) {
   }
   partition->set_epoch(std::max(partition->epoch(), epoch_));  // shown in describe/status
   if (reply.status == FetchPartitionStatus::kDiverging) {
-    // Never below what the leader told us is committed.
+    // To where our log and the leader's agree: the end of the leader's epoch
+    // it named, or our own end of that epoch if ours ends first (KIP-101);
+    // never below what the leader told us is committed.
+    Offset agreed = reply.diverging_end_offset;
+    if (reply.diverging_epoch.value() >= 0) {
+      const auto& starts = log.epoch_starts();
+      auto later = starts.upper_bound(reply.diverging_epoch);
+      agreed = std::min(agreed, later == starts.end() ? log.end_offset() : later->second);
+    }
     const Offset floor = std::max(partition->high_watermark(), log.start_offset());
-    const Offset target = std::min(std::max(reply.diverging_end_offset, floor), log.end_offset());
+    const Offset target = std::min(std::max(agreed, floor), log.end_offset());
+    if (target >= log.end_offset()) {
+      // Nothing we may truncate (it would go below the HW): do not spin.
+      backoff_ = true;
+      env_.logger.Log(LogLevel::kWarn, "replication: " + reply.topic + "-" +
+                                           std::to_string(reply.partition.value()) +
+                                           " diverges from the leader below its HW " +
+                                           std::to_string(floor.value()));
+    }
     if (target < log.end_offset()) {
       env_.logger.Log(LogLevel::kWarn, "replication: truncating divergent tail of " + reply.topic +
                                            "-" + std::to_string(reply.partition.value()) +

@@ -1,6 +1,7 @@
 // ReplicaManager, leader side: answering (and long-polling) follower fetches,
 // the epoch end-offset check, fencing and promotion. See replica_manager.h.
 #include <algorithm>
+#include <iterator>
 #include <utility>
 #include <vector>
 
@@ -10,17 +11,29 @@
 namespace gafka {
 namespace {
 
-// The end offset of `epoch` in a log with these epoch starts and log end:
-// where the first later epoch starts, or the log end (OffsetsForLeaderEpoch).
-Offset EpochEndOffset(const std::map<Epoch, Offset>& starts, Epoch epoch, Offset log_end) {
+// OffsetsForLeaderEpoch (KIP-101/320): the largest epoch <= `epoch` in a log
+// with these epoch starts (-1: none), and where it ends — the start of the
+// next epoch, or the log end.
+struct EpochEnd {
+  Epoch epoch{-1};
+  Offset end;
+};
+EpochEnd EndOfEpoch(const std::map<Epoch, Offset>& starts, Epoch epoch, Offset log_end) {
   auto later = starts.upper_bound(epoch);
-  return later == starts.end() ? log_end : later->second;
+  EpochEnd out;
+  out.end = later == starts.end() ? log_end : later->second;
+  if (later != starts.begin()) out.epoch = std::prev(later)->first;
+  return out;
 }
 
-// How far a follower's log (fetch offset, last epoch) can match ours.
-Offset ConsistentEnd(const PartitionLog& log, const FetchPartition& request) {
-  if (request.last_epoch.value() < 0) return log.end_offset();
-  return EpochEndOffset(log.epoch_starts(), request.last_epoch, log.end_offset());
+// Whether a follower's log (fetch offset, last epoch) is a prefix of ours:
+// we hold its last epoch and it does not extend past that epoch's end here.
+// Otherwise `*end` is what the follower truncates to (with its own end of
+// end->epoch, which it knows and we do not).
+bool Consistent(const PartitionLog& log, const FetchPartition& request, EpochEnd* end) {
+  if (request.last_epoch.value() < 0) return true;  // an empty log
+  *end = EndOfEpoch(log.epoch_starts(), request.last_epoch, log.end_offset());
+  return end->epoch == request.last_epoch && request.fetch_offset <= end->end;
 }
 
 }  // namespace
@@ -35,6 +48,31 @@ void ReplicaManager::HandleFetch(NodeId from, ReplicaFetch fetch) {
     Fence(fetch.epoch, "", std::nullopt);
   }
   if (parked_.count(from) != 0) AnswerParked(from);  // superseded by this one
+  if (leading_ && SameEpochLane(fetch.follower, config_.self)) {
+    // It would lead the epochs we lead (broker ids equal modulo
+    // kEpochStride): two leaders could share an epoch. Refused, loudly.
+    if (lane_refused_.insert(fetch.follower.value()).second) {
+      env_.logger.Log(LogLevel::kError,
+                      "replication: refusing follower " + std::to_string(fetch.follower.value()) +
+                          ": its broker id equals ours (" + std::to_string(config_.self.value()) +
+                          ") modulo " + std::to_string(kEpochStride) +
+                          "; give every broker a distinct id");
+    }
+    ReplicaFetchReply refused;
+    refused.seq = fetch.seq;
+    refused.leader = config_.self;
+    refused.epoch = epoch_;
+    refused.leader_address = leader_address_;
+    for (const FetchPartition& p : fetch.partitions) {
+      FetchPartitionReply r;
+      r.topic = p.topic;
+      r.partition = p.partition;
+      r.status = FetchPartitionStatus::kFailed;
+      refused.partitions.push_back(std::move(r));
+    }
+    Send(from, refused);
+    return;
+  }
   if (leading_) {
     for (const FetchPartition& p : fetch.partitions) {
       Topic* topic = topics_.Find(p.topic);
@@ -42,7 +80,8 @@ void ReplicaManager::HandleFetch(NodeId from, ReplicaFetch fetch) {
       if (partition == nullptr || !partition->Serviceable().ok()) continue;
       // A divergent tail proves nothing: the position counts only once the
       // follower's log is a prefix of ours.
-      if (p.fetch_offset > ConsistentEnd(partition->log(), p)) continue;
+      EpochEnd end;
+      if (!Consistent(partition->log(), p, &end)) continue;
       const Offset durable = std::min(p.durable_offset, p.fetch_offset);
       StateFor(*partition)
           .OnFetch(fetch.follower, p.fetch_offset, durable, partition->log().end_offset(),
@@ -99,13 +138,12 @@ ReplicaFetchReply ReplicaManager::BuildReply(const ReplicaFetch& fetch, bool* ha
     if (!r.records.empty() || r.status != FetchPartitionStatus::kOk) *has_data = true;
   }
   if (hooks_.group_offsets != nullptr) {
-    std::vector<ReplicatedOffset> offsets = hooks_.group_offsets();
-    const uint64_t hash = GroupOffsetsHash(offsets);
-    if (hash != fetch.offsets_hash) {
+    RefreshOffsetsCache();
+    if (offsets_cache_hash_ != fetch.offsets_hash) {
       OffsetsFollower& f = offsets_followers_[fetch.follower];
       f.sent_version = offsets_version_;
-      f.sent_hash = hash;
-      reply.group_offsets = std::move(offsets);
+      f.sent_hash = offsets_cache_hash_;
+      reply.group_offsets = offsets_cache_;
       *has_data = true;
     }
   }
@@ -139,17 +177,20 @@ FetchPartitionReply ReplicaManager::ReadPartition(const FetchPartition& request,
     return out;
   }
   // Epoch end-offset check: is the follower's tail a prefix of our log?
-  const Offset consistent_end = ConsistentEnd(log, request);
-  if (request.fetch_offset > consistent_end) {
+  EpochEnd end;
+  if (!Consistent(log, request, &end)) {
     out.status = FetchPartitionStatus::kDiverging;
-    out.diverging_end_offset = consistent_end;
+    out.diverging_end_offset = end.end;
+    out.diverging_epoch = end.epoch;
     return out;
   }
-  // Only durable records: a follower never holds a record this leader could
-  // lose in a crash, so a restarted leader keeps its epoch safely.
-  const Offset durable = log.durable_offset();
-  if (request.fetch_offset >= durable || *budget == 0) return out;
-  auto read = log.Read(request.fetch_offset, 100'000, *budget, durable);
+  // Up to our log end, durable or not (as Kafka): the follower's write and
+  // fsync overlap ours. A record we lose in a crash may survive on a
+  // follower; a restart as leader takes a new epoch, so the epoch check
+  // above makes the follower truncate it (it is above every HW: the HW never
+  // passes our durable offset).
+  if (request.fetch_offset >= log.end_offset() || *budget == 0) return out;
+  auto read = log.Read(request.fetch_offset, 100'000, *budget);
   if (!read.ok()) {
     out.status = FetchPartitionStatus::kFailed;
     return out;
@@ -199,6 +240,14 @@ void ReplicaManager::Fence(Epoch epoch, const std::string& leader_address,
     leader_slots_.clear();
     FailOffsetWaiters(Conflict("fenced by a newer leader before the offsets were replicated"));
     offsets_followers_.clear();
+    // Our own HW no longer says what is committed (the new leader does): a
+    // tail we wrote that the new leader lacks must not be kept by the
+    // truncation floor. Readers stop at the log start until its first reply.
+    for (const auto& [name, topic] : topics_.topics()) {
+      for (const auto& partition : topic->partitions) {
+        partition->set_high_watermark_cap(partition->log().start_offset());
+      }
+    }
   }
   if (leader_peer.has_value()) {
     leader_peer_ = *leader_peer;
@@ -228,7 +277,7 @@ Result<Epoch> ReplicaManager::Promote(const std::string& advertised_address, boo
       }
     }
   }
-  GAFKA_RETURN_IF_ERROR(RaiseEpoch(epoch_ + 1, /*led=*/true));
+  GAFKA_RETURN_IF_ERROR(RaiseEpoch(NextLedEpoch(epoch_, config_.self), /*led=*/true));
   leading_ = true;
   old_leader_peer_ = leader_peer_;
   leader_address_ = config_.advertised_address;

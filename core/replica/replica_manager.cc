@@ -41,7 +41,7 @@ ReplicaManager::ReplicaManager(Env& env, Transport& transport, TopicManager& top
 ReplicaManager::~ReplicaManager() {
   stopped_ = true;
   transport_.OnReceive([](NodeId, Bytes) {});  // nothing may reach a destroyed manager
-  for (TimerId t : {isr_timer_, notice_timer_, fetch_timer_}) {
+  for (TimerId t : {isr_timer_, notice_timer_, fetch_timer_, wake_timer_}) {
     if (t != kNoTimer) env_.clock.Cancel(t);
   }
   for (auto& [from, parked] : parked_) env_.clock.Cancel(parked.timer);
@@ -51,14 +51,13 @@ Status ReplicaManager::Open() {
   GAFKA_ASSIGN_OR_RETURN(epoch_, epoch_store_.Load());
   transport_.OnReceive([this](NodeId from, Bytes message) { OnMessage(from, std::move(message)); });
   if (leading_) {
-    // A restart as leader keeps the epoch it led: followers are only ever
-    // sent records this broker had made durable, so no follower can hold a
-    // tail we lost in the crash, and reusing the epoch is safe. An epoch we
-    // did not lead (we were fenced, or followed) or none at all: a new term,
-    // as a promotion would take, so two brokers never lead one epoch.
-    if (epoch_.value() == 0 || !epoch_store_.led()) {
-      GAFKA_RETURN_IF_ERROR(RaiseEpoch(epoch_ + 1, /*led=*/true));
-    }
+    // Every start as leader is a new term, restarts included: followers are
+    // sent records before we make them durable, so a follower may hold a
+    // tail we lost in a crash; records we write from now on carry a new
+    // epoch, and the epoch end-offset check makes such a follower truncate
+    // that tail. The epoch is our next ballot (NextLedEpoch): never one
+    // another broker may lead, whatever it learned meanwhile.
+    GAFKA_RETURN_IF_ERROR(RaiseEpoch(NextLedEpoch(epoch_, config_.self), /*led=*/true));
     ScheduleIsrCheck();
   } else {
     // Until the leader says what is committed, nothing local is (a tail
@@ -83,7 +82,7 @@ void ReplicaManager::Shutdown() {
       done(Unavailable("the broker is shutting down"));
   }
   FailOffsetWaiters(Unavailable("the broker is shutting down"));
-  for (TimerId* t : {&isr_timer_, &notice_timer_, &fetch_timer_}) {
+  for (TimerId* t : {&isr_timer_, &notice_timer_, &fetch_timer_, &wake_timer_}) {
     if (*t != kNoTimer) env_.clock.Cancel(*t);
     *t = kNoTimer;
   }
@@ -123,6 +122,14 @@ void ReplicaManager::OnMessage(NodeId from, Bytes message) {
       env_.clock.Cancel(notice_timer_);
       notice_timer_ = kNoTimer;
     }
+    if (leading_ && ack->epoch > epoch_) {
+      // The old leader was restarted as leader (an operator mistake) and
+      // took a higher epoch than our promotion: the higher epoch leads.
+      env_.logger.Log(LogLevel::kWarn, "replication: broker " + std::to_string(from.value()) +
+                                           " leads epoch " + std::to_string(ack->epoch.value()) +
+                                           " > ours: fenced");
+      Fence(ack->epoch, "", from);
+    }
   }
 }
 
@@ -155,7 +162,20 @@ std::optional<ApiError> ReplicaManager::CheckAdminWrite() const {
   return NotLeader(leader_address_);
 }
 
-void ReplicaManager::OnAppended() {}
+void ReplicaManager::OnAppended() {
+  // Followers are sent records as soon as they are appended (not once
+  // durable): their write and fsync overlap ours. Woken once the loop has
+  // run the tasks already queued, so that produces arriving together travel
+  // in one reply (and one follower fsync) instead of one each.
+  if (!leading_ || parked_.empty() || wake_timer_ != kNoTimer || stopped_) return;
+  wake_timer_ = env_.clock.After(0, [this] {
+    wake_timer_ = kNoTimer;
+    if (!leading_) return;
+    std::vector<NodeId> parked;
+    for (const auto& [from, p] : parked_) parked.push_back(from);
+    for (NodeId from : parked) AnswerParked(from);
+  });
+}
 
 void ReplicaManager::WaitGroupOffsetsReplicated(std::function<void(Status)> done) {
   CHECK(done != nullptr);
@@ -176,7 +196,8 @@ void ReplicaManager::WaitGroupOffsetsReplicated(std::function<void(Status)> done
 void ReplicaManager::OnOffsetsFetch(NodeId follower, uint64_t follower_hash) {
   if (hooks_.group_offsets == nullptr) return;
   OffsetsFollower& f = offsets_followers_[follower];
-  if (follower_hash == GroupOffsetsHash(hooks_.group_offsets())) {
+  RefreshOffsetsCache();
+  if (follower_hash == offsets_cache_hash_) {
     f.acked_version = offsets_version_;
     f.caught_up_ms = env_.clock.NowMs();
   } else if (follower_hash == f.sent_hash) {
@@ -185,6 +206,20 @@ void ReplicaManager::OnOffsetsFetch(NodeId follower, uint64_t follower_hash) {
     f.caught_up_ms = env_.clock.NowMs();
   }
   CompleteOffsetWaiters();
+}
+
+void ReplicaManager::RefreshOffsetsCache() {
+  if (hooks_.group_offsets == nullptr) return;
+  if (hooks_.group_offsets_version != nullptr && offsets_cached_) {
+    const uint64_t version = hooks_.group_offsets_version();
+    if (version == offsets_cache_store_version_) return;  // unchanged: O(1)
+  }
+  if (hooks_.group_offsets_version != nullptr) {
+    offsets_cache_store_version_ = hooks_.group_offsets_version();
+  }
+  offsets_cache_ = hooks_.group_offsets();
+  offsets_cache_hash_ = GroupOffsetsHash(offsets_cache_);
+  offsets_cached_ = true;
 }
 
 void ReplicaManager::CompleteOffsetWaiters() {
@@ -237,12 +272,9 @@ void ReplicaManager::WaitCommitted(Partition& partition, Offset end_offset,
 
 void ReplicaManager::OnDurable(Partition& partition) {
   if (!leading_) return;
+  // The HW may advance (acks=all waits complete); parked follower fetches
+  // were already woken by the append.
   if (partition.Serviceable().ok()) UpdatePartition(partition);
-  // New durable records: parked follower fetches can take them now.
-  if (parked_.empty()) return;
-  std::vector<NodeId> parked;
-  for (const auto& [from, p] : parked_) parked.push_back(from);
-  for (NodeId from : parked) AnswerParked(from);
 }
 
 LeaderState& ReplicaManager::StateFor(Partition& partition) {

@@ -4,13 +4,12 @@
 // a single broker (acks=all == acks=1, HW == durable offset). Loop only.
 //
 // As leader it answers follower fetches (long polling them until data
-// arrives), tracks each partition's ISR and HW (LeaderState), publishes the HW
-// to the partitions (readers stop there) and completes acks=all waits. As
-// follower it runs the fetch loop: one fetch in flight, the next once the
-// previous reply's records are durable; it mirrors the leader's topics and
-// truncates a divergent tail when the leader says so. Promote() turns a
-// follower into the leader of a new epoch; a leader that learns of a higher
-// epoch is fenced and follows the new leader.
+// arrives; records up to its log end, durable or not), tracks each partition's ISR and HW
+// (LeaderState), publishes the HW to the partitions (readers stop there) and completes acks=all
+// waits. As follower it runs the fetch loop: one fetch in flight, the next once the previous
+// reply's records are durable; it mirrors the leader's topics and truncates a divergent tail when
+// the leader says so. Every start as leader and Promote() take this broker's next ballot epoch
+// (NextLedEpoch); a leader that learns of a higher epoch is fenced and follows the new leader.
 //
 // Invariants
 // - epoch() never decreases and is durable (EpochStore) before it is used;
@@ -24,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -45,6 +45,10 @@ class ReplicaManager {
     // Committed group offsets (both null without consumer groups). Leader and
     // follower: every durable value, ascending by (group, topic, partition).
     std::function<std::vector<ReplicatedOffset>()> group_offsets;
+    // Changes whenever the durable values (what group_offsets returns) may
+    // have changed; null: always recompute. Lets the leader hash the set
+    // once per change instead of once per follower fetch.
+    std::function<uint64_t()> group_offsets_version;
     // Follower: store the leader's values. Returns true when `done` will run
     // once they are durable, false when nothing needed writing (`done` never
     // runs), or the error (`done` never runs).
@@ -58,7 +62,8 @@ class ReplicaManager {
   ReplicaManager(const ReplicaManager&) = delete;
   ReplicaManager& operator=(const ReplicaManager&) = delete;
 
-  // Loads the epoch; a leader bumps it (durably); a follower starts fetching.
+  // Loads the epoch; a leader takes its next ballot epoch (durably), restarts
+  // included; a follower starts fetching.
   Status Open();
   // Fails acks=all waits (503), stops timers and the fetch loop.
   void Shutdown();
@@ -69,8 +74,8 @@ class ReplicaManager {
   std::optional<ApiError> CheckProduce(Topic& topic, Acks acks);
   // Topic create/delete: 409 with the leader hint on a follower.
   std::optional<ApiError> CheckAdminWrite() const;
-  // After a produce appended (kept for callers; followers are woken by
-  // OnDurable now: they are only ever sent records the leader made durable).
+  // After a produce appended: wakes parked follower fetches (followers are
+  // sent records up to the log end, before they are durable here).
   void OnAppended();
   // A group offsets commit or reset became durable: wakes parked follower
   // fetches so the new values replicate at once.
@@ -133,6 +138,9 @@ class ReplicaManager {
   void ApplyPartition(const FetchPartitionReply& reply);
   void ApplyGroupOffsets(const std::vector<ReplicatedOffset>& offsets, uint64_t seq);
   uint64_t LocalOffsetsHash() const;
+  // Leader: this broker's durable group offsets and their hash, recomputed
+  // only when hooks_.group_offsets_version moved.
+  void RefreshOffsetsCache();
   void OffsetsStoreFailed(const Status& status, uint64_t hash);
   // The leader's retention deleted what `partition` needs next: restart its
   // log empty at the leader's log start.
@@ -164,7 +172,9 @@ class ReplicaManager {
   std::map<PartitionKey, LeaderSlot> leader_slots_;
   std::map<NodeId, ParkedFetch> parked_;
   TimerId isr_timer_ = kNoTimer;
+  TimerId wake_timer_ = kNoTimer;  // OnAppended: parked fetches answered after the queued tasks
   NodeId old_leader_peer_{0};
+  std::set<int32_t> lane_refused_;  // follower ids refused (same epoch lane), logged once
   // Group offsets replication (leader): a version per durable change; per
   // follower what it was last sent and what it holds; commit waits.
   struct OffsetsFollower {
@@ -174,6 +184,10 @@ class ReplicaManager {
     Millis caught_up_ms = -1;  // last time it held every value
   };
   uint64_t offsets_version_ = 0;
+  bool offsets_cached_ = false;
+  uint64_t offsets_cache_store_version_ = 0;
+  uint64_t offsets_cache_hash_ = 0;
+  std::vector<ReplicatedOffset> offsets_cache_;
   std::map<NodeId, OffsetsFollower> offsets_followers_;
   std::multimap<uint64_t, std::function<void(Status)>> offset_waiters_;
   int notice_attempts_ = 0;

@@ -155,6 +155,7 @@ struct Encoder {
       PutI64(out, p.log_start_offset.value());
       PutI64(out, p.log_end_offset.value());
       PutI64(out, p.diverging_end_offset.value());
+      PutI32(out, p.diverging_epoch.value());
       PutFixed8(out, p.in_sync ? 1 : 0);
       PutFixed32(out, static_cast<uint32_t>(p.records.size()));
       for (const Record& record : p.records) wal::EncodeRecord(record, out);
@@ -223,6 +224,7 @@ ReplicaFetchReply ReadFetchReply(Reader& r) {
     p.log_start_offset = Offset(r.I64());
     p.log_end_offset = Offset(r.I64());
     p.diverging_end_offset = Offset(r.I64());
+    p.diverging_epoch = Epoch(r.I32());
     p.in_sync = r.U8() != 0;
     const uint32_t records = r.Count();
     for (uint32_t k = 0; k < records && r.ok(); ++k) {

@@ -49,7 +49,8 @@ struct ReplicaFetch {
 enum class FetchPartitionStatus : uint8_t {
   kOk = 0,
   kUnknown = 1,     // the leader has no such partition (yet)
-  kDiverging = 2,   // truncate to diverging_end_offset, then fetch again
+  kDiverging = 2,   // truncate to min(diverging_end_offset, own end of diverging_epoch),
+                    // then fetch again
   kFailed = 3,      // the leader's log refuses service
   kOutOfRange = 4,  // the fetch offset is below the leader's log start (retention
                     // deleted it): reset the log to log_start_offset
@@ -75,6 +76,9 @@ struct FetchPartitionReply {
   Offset log_start_offset;
   Offset log_end_offset;
   Offset diverging_end_offset{-1};
+  // The leader's largest epoch <= the follower's last epoch, whose end is
+  // diverging_end_offset (-1: none; KIP-320's OffsetsForLeaderEpoch answer).
+  Epoch diverging_epoch{-1};
   bool in_sync = false;
   std::vector<Record> records;
 };

@@ -15,6 +15,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "runtime-real/client.h"
@@ -27,6 +28,8 @@ struct Options {
   double seconds = 3;
   int writers = 4;
   int size = 100;
+  int batch = 1;   // messages per produce request
+  int rounds = 1;  // alternating acks=1 / acks=all phases (the ratio resists load drift)
   std::string dir = "/tmp";
 };
 
@@ -85,6 +88,20 @@ bool WaitHealthy(const std::string& address, double timeout_s) {
   return false;
 }
 
+Status ProduceMany(Client& client, const std::vector<std::string>& values, Acks acks) {
+  std::vector<ProduceMessage> messages(values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    messages[i].value = values[i];
+    messages[i].partition = PartitionId(0);
+  }
+  auto produced = client.ProduceBatch("t", messages, ProduceOptions{acks});
+  if (!produced.ok()) return produced.status();
+  for (const ProduceResult& result : *produced) {
+    if (result.error) return Unavailable(result.error->message);  // the writer stops
+  }
+  return Status::Ok();
+}
+
 Status ProduceOne(Client& client, const std::string& value, Acks acks) {
   ProduceMessage message;
   message.value = value;
@@ -101,41 +118,46 @@ struct Phase {
   std::vector<std::string> acked;
 };
 
-void Write(const std::string& address, Acks acks, int writer, int size, Phase* phase) {
+void Write(const std::string& address, Acks acks, const std::string& writer, int size, int batch,
+           Phase* phase) {
   ClientOptions options;
   options.follow_leader_hint = false;
   options.request_timeout_ms = 3'000;
   Client client(address, options);
   const std::string pad(static_cast<size_t>(std::max(0, size - 16)), 'x');
-  for (uint64_t i = 0; !phase->stop.load(); ++i) {
-    const std::string value = std::to_string(writer) + "-" + std::to_string(i) + "-" + pad;
-    if (!ProduceOne(client, value, acks).ok()) return;
-    phase->acked_count.fetch_add(1);
+  std::vector<std::string> values(static_cast<size_t>(std::max(1, batch)));
+  for (uint64_t i = 0; !phase->stop.load();) {
+    for (std::string& value : values) value = writer + "-" + std::to_string(i++) + "-" + pad;
+    if (!ProduceMany(client, values, acks).ok()) return;
+    phase->acked_count.fetch_add(values.size());
     if (acks == Acks::kAll) {
       std::lock_guard<std::mutex> lock(phase->mu);
-      phase->acked.push_back(value);
+      phase->acked.insert(phase->acked.end(), values.begin(), values.end());
     }
   }
 }
 
-double RunPhase(const std::string& address, Acks acks, const Options& o, Phase* phase,
-                std::vector<std::thread>* keep_running) {
+// One load phase of o.seconds; returns {messages acked, seconds}.
+std::pair<uint64_t, double> RunPhase(const std::string& address, Acks acks, const Options& o,
+                                     const std::string& round, Phase* phase,
+                                     std::vector<std::thread>* keep_running) {
   std::vector<std::thread> threads;
   for (int w = 0; w < o.writers; ++w) {
-    threads.emplace_back(Write, address, acks, w, o.size, phase);
+    threads.emplace_back(Write, address, acks, round + "." + std::to_string(w), o.size, o.batch,
+                         phase);
   }
   const uint64_t before = phase->acked_count.load();
   const int64_t start = NowUs();
   std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int64_t>(o.seconds * 1000)));
-  const double rate = static_cast<double>(phase->acked_count.load() - before) /
-                      (static_cast<double>(NowUs() - start) / 1e6);
+  const uint64_t acked = phase->acked_count.load() - before;
+  const double seconds = static_cast<double>(NowUs() - start) / 1e6;
   if (keep_running != nullptr) {
     *keep_running = std::move(threads);
   } else {
     phase->stop.store(true);
     for (auto& t : threads) t.join();
   }
-  return rate;
+  return {acked, seconds};
 }
 
 int Run(const Options& o) {
@@ -175,11 +197,30 @@ int Run(const Options& o) {
     cleanup();
     return 1;
   }
-  Phase acks1;
-  const double acks1_rate = RunPhase(leader, Acks::kLeader, o, &acks1, nullptr);
+  // acks=1 and acks=all alternate, `rounds` times each, so that both see
+  // the same machine; the last acks=all phase is still writing at the kill.
+  uint64_t acks1_msgs = 0, all_msgs = 0;
+  double acks1_seconds = 0, all_seconds = 0;
+  std::vector<std::string> acked_before;  // acks=all values of the earlier rounds
   Phase all;
   std::vector<std::thread> writers;
-  const double all_rate = RunPhase(leader, Acks::kAll, o, &all, &writers);
+  for (int r = 0; r < o.rounds; ++r) {
+    Phase acks1;
+    auto [n1, s1] = RunPhase(leader, Acks::kLeader, o, "a" + std::to_string(r), &acks1, nullptr);
+    acks1_msgs += n1;
+    acks1_seconds += s1;
+    const bool last = r + 1 == o.rounds;
+    Phase round_all;
+    auto [n2, s2] = RunPhase(leader, Acks::kAll, o, "b" + std::to_string(r),
+                             last ? &all : &round_all, last ? &writers : nullptr);
+    all_msgs += n2;
+    all_seconds += s2;
+    if (!last) {
+      acked_before.insert(acked_before.end(), round_all.acked.begin(), round_all.acked.end());
+    }
+  }
+  const double acks1_rate = acks1_seconds > 0 ? static_cast<double>(acks1_msgs) / acks1_seconds : 0;
+  const double all_rate = all_seconds > 0 ? static_cast<double>(all_msgs) / all_seconds : 0;
 
   ::kill(leader_pid, SIGKILL);
   const int64_t killed_us = NowUs();
@@ -210,14 +251,17 @@ int Run(const Options& o) {
     offset = read->next_offset.value();
   }
   const int64_t readable_us = NowUs();
+  all.acked.insert(all.acked.end(), acked_before.begin(), acked_before.end());
   uint64_t lost = 0;
   for (const std::string& v : all.acked) lost += readable.count(v) == 0 ? 1 : 0;
   cleanup();
 
   const double unavailable_ms = available_us < 0 ? -1 : (available_us - killed_us) / 1000.0;
   const double readable_ms = (readable_us - killed_us) / 1000.0;
-  std::printf("acks=1   %10.0f msgs/s (%d writers, %d B, one request outstanding each)\n",
-              acks1_rate, o.writers, o.size);
+  std::printf(
+      "acks=1   %10.0f msgs/s (%d writers, %d x %d B per request, one request outstanding "
+      "each; %d round(s) of %.1f s per acks)\n",
+      acks1_rate, o.writers, o.batch, o.size, o.rounds, o.seconds);
   std::printf("acks=all %10.0f msgs/s (%.0f%% of acks=1)\n", all_rate,
               acks1_rate > 0 ? 100 * all_rate / acks1_rate : 0.0);
   std::printf("promote: %s\n", promote.ok() ? promote->body.c_str() : "failed");
@@ -232,7 +276,11 @@ int Run(const Options& o) {
                  {"lost_acked", lost},
                  {"acks1_msgs_per_s", Round(acks1_rate, 0)},
                  {"acks_all_msgs_per_s", Round(all_rate, 0)},
-                 {"acks_all_ratio", Round(acks1_rate > 0 ? all_rate / acks1_rate : 0, 3)}});
+                 {"acks_all_ratio", Round(acks1_rate > 0 ? all_rate / acks1_rate : 0, 3)},
+                 {"writers", o.writers},
+                 {"batch", o.batch},
+                 {"size", o.size},
+                 {"rounds", o.rounds}});
   return lost == 0 && available_us >= 0 ? 0 : 1;
 }
 
@@ -245,6 +293,13 @@ void RegisterFailover(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   sub->add_option("--writers", options->writers, "producer threads")->capture_default_str();
   sub->add_option("--size", options->size, "bytes per message value")->capture_default_str();
+  sub->add_option("--batch", options->batch, "messages per produce request")
+      ->check(CLI::Range(1, 10'000))
+      ->capture_default_str();
+  sub->add_option("--rounds", options->rounds,
+                  "alternating acks=1 / acks=all phases (--seconds each)")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
   sub->add_option("--dir", options->dir, "parent of the work directory")->capture_default_str();
   sub->callback([options, exit_code] { *exit_code = Run(*options); });
 }

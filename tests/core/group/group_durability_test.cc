@@ -37,6 +37,34 @@ TEST_F(Durability, CommittedOffsetsSurviveAReopen) {
   EXPECT_EQ(groups[0].state, GroupState::kEmpty);
 }
 
+// durable_version() moves exactly when the durable values may have changed
+// (replication caches its offsets hash on it): not on an append still being
+// synced, not on reads or a compaction, and on every durable commit and replay.
+TEST_F(Durability, DurableVersionMovesOnlyWhenDurableValuesChange) {
+  const OffsetStore& store = world_->offsets();
+  const uint64_t empty = store.durable_version();
+  ASSERT_TRUE(Commit("g", 0, 10).ok());
+  const uint64_t one = store.durable_version();
+  EXPECT_GT(one, empty);
+  EXPECT_EQ(world_.Committed("g", "t", 0), 10);
+  world_.Advance(100);
+  EXPECT_EQ(store.durable_version(), one) << "nothing changed";
+  bool answered = false;
+  CommitArgs args{"g", "", std::nullopt, {CommitEntry{"t", PartitionId(1), Offset(5), ""}}};
+  ASSERT_TRUE(world_->Commit(args, [&](Result<CommitOutcome>) { answered = true; }).ok());
+  ASSERT_FALSE(answered) << "the sync takes time";
+  EXPECT_EQ(store.durable_version(), one) << "appended, not yet durable";
+  world_.Advance(100);
+  ASSERT_TRUE(answered);
+  EXPECT_GT(store.durable_version(), one);
+  const uint64_t two = store.durable_version();
+  ASSERT_TRUE(world_->CompactOffsetsNow().ok());
+  world_.Advance(100);
+  EXPECT_EQ(world_->offsets().durable_version(), two) << "a compaction rewrites, changes nothing";
+  world_.Reopen();
+  EXPECT_GT(world_->offsets().durable_version(), 0u) << "replayed values count";
+}
+
 TEST_F(Durability, AnsweredCommitsSurvivePowerLoss) {
   for (int i = 1; i <= 20; ++i) ASSERT_TRUE(Commit("g", i % 4, i).ok());
   // Commits still in flight at the crash may or may not survive.

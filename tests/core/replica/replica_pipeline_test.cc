@@ -1,0 +1,164 @@
+// Pipelined replication: the leader ships records to followers before it has
+// made them durable, so the two fsyncs of an acks=all write overlap. What
+// keeps that safe (docs/replication.md): the HW never passes the leader's own
+// durable offset, and a restart as leader is a new epoch (a per-broker
+// ballot), so a follower holding a tail the leader lost in a crash truncates
+// it. Real Brokers on the simulated runtime (node 1 leader, node 2 follower).
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "core/protocol/errors.h"
+#include "core/replica/epoch_store.h"
+#include "tests/core/replica/replica_harness.h"
+
+namespace gafka::testing {
+namespace {
+
+// Every sync takes exactly `ms`; a crash loses every unsynced byte.
+sim::DiskFaults SlowSync(Millis ms) {
+  sim::DiskFaults faults = QuietDisk();
+  faults.sync_latency_min_ms = ms;
+  faults.sync_latency_max_ms = ms;
+  faults.crash_drop_tail = 1;
+  faults.crash_keep_tail = 0;
+  faults.crash_lose_dir_change = 0;
+  return faults;
+}
+
+class ReplicaPipelineTest : public ::testing::TestWithParam<uint64_t> {
+ protected:
+  void SetUp() override {
+    cluster_ = std::make_unique<ReplicaCluster>(GetParam());
+    cluster_->OpenWithTopic("t", 1);
+    Run(500);  // the follower mirrors the topic and catches up
+  }
+  ReplicaNode& leader() { return cluster_->node(1); }
+  ReplicaNode& follower() { return cluster_->node(2); }
+  void Run(Millis ms) { cluster_->Run(ms); }
+  ApiResponse Produce(ReplicaNode& node, const std::string& value, Acks acks) {
+    return node.Call(BrokerHarness::ProduceOne("t", std::nullopt, value, acks, 0));
+  }
+  std::string LeaderStatus() {
+    return As<StatusResponse>(leader().Call(StatusRequest{})).json_extra;
+  }
+
+  std::unique_ptr<ReplicaCluster> cluster_;
+};
+
+// (b) The follower holds a write durably before the leader does: the HW (and
+// the acks=all answer) still waits for the leader's own fsync.
+TEST_P(ReplicaPipelineTest, HighWatermarkNeverPassesTheLeadersDurableOffset) {
+  ASSERT_EQ(ErrorCode(Produce(leader(), "a", Acks::kAll)), 0);
+  const Offset hw = leader().Offsets("t", 0).high_watermark;
+  ASSERT_EQ(hw, Offset(1));
+  leader().disk().set_faults(SlowSync(400));
+  auto pending = leader().Start(BrokerHarness::ProduceOne("t", std::nullopt, "b", Acks::kAll, 0));
+  Run(150);
+  // Shipped before it was durable on the leader, and durable on the follower,
+  // which said so.
+  EXPECT_EQ(follower().Offsets("t", 0).log_end_offset, Offset(2));
+  EXPECT_NE(LeaderStatus().find("\"durable_offset\":2"), std::string::npos) << LeaderStatus();
+  EXPECT_FALSE(pending->has_value()) << "acks=all answered before the leader's fsync";
+  EXPECT_EQ(leader().Offsets("t", 0).high_watermark, hw);
+  EXPECT_EQ(leader().Offsets("t", 0).log_end_offset, Offset(2));
+  EXPECT_TRUE(follower().ReadAll("t", 0).size() == 1) << "follower reads stop at the HW too";
+  ApiResponse answered = leader().Wait(pending, 1'000);
+  EXPECT_EQ(ErrorCode(answered), 0);
+  EXPECT_EQ(leader().Offsets("t", 0).high_watermark, Offset(2));
+}
+
+// (a) The leader ships un-synced records, the follower makes them durable,
+// the leader loses them in a crash and restarts as leader: a new epoch, the
+// follower truncates the lost tail, nothing acknowledged is lost, and both
+// logs are identical.
+TEST_P(ReplicaPipelineTest, LeaderRestartedAfterLosingAShippedTailMakesTheFollowerTruncateIt) {
+  std::vector<std::string> acked;
+  for (int i = 0; i < 3; ++i) {
+    acked.push_back("a" + std::to_string(i));
+    ASSERT_EQ(ErrorCode(Produce(leader(), acked.back(), Acks::kAll)), 0);
+  }
+  const Epoch before = leader().Offsets("t", 0).leader_epoch;
+  leader().disk().set_faults(SlowSync(1'000));
+  std::vector<std::shared_ptr<std::optional<ApiResponse>>> unacked;
+  for (int i = 0; i < 5; ++i) {
+    const Acks acks = i % 2 == 0 ? Acks::kLeader : Acks::kAll;
+    unacked.push_back(leader().Start(
+        BrokerHarness::ProduceOne("t", std::nullopt, "lost" + std::to_string(i), acks, 0)));
+  }
+  Run(200);
+  ASSERT_EQ(follower().Offsets("t", 0).log_end_offset, Offset(8))
+      << "the follower holds records the leader has not made durable";
+  for (const auto& slot : unacked) EXPECT_FALSE(slot->has_value()) << "acknowledged too early";
+  EXPECT_EQ(leader().Offsets("t", 0).high_watermark, Offset(3));
+  leader().Crash();
+  leader().disk().set_faults(QuietDisk());
+  leader().OpenOrDie();
+  ASSERT_EQ(leader().Offsets("t", 0).log_end_offset, Offset(3)) << "the crash lost the tail";
+  ASSERT_EQ(ErrorCode(Produce(leader(), "n0", Acks::kLeader)), 0);
+  const Epoch after = leader().Offsets("t", 0).leader_epoch;
+  EXPECT_GT(after, before) << "a restart as leader is a new epoch";
+  ASSERT_EQ(ErrorCode(Produce(leader(), "n1", Acks::kAll)), 0);
+  Run(1'000);
+  const std::vector<Record> on_leader = leader().ReadAll("t", 0);
+  EXPECT_EQ(follower().ReadAll("t", 0), on_leader);
+  EXPECT_EQ(follower().Offsets("t", 0).log_end_offset, Offset(5));
+  acked.push_back("n0");
+  acked.push_back("n1");
+  EXPECT_EQ(ValuesOf(on_leader), acked);
+  ASSERT_EQ(on_leader.size(), 5u);
+  EXPECT_EQ(on_leader[2].epoch, before);
+  EXPECT_EQ(on_leader[3].epoch, after);
+  bool truncated = false;
+  for (const std::string& line : follower().logger().lines()) {
+    truncated = truncated || line.find("truncating divergent tail") != std::string::npos;
+  }
+  EXPECT_TRUE(truncated);
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, ReplicaPipelineTest, ::testing::Values(1, 2, 3));
+
+TEST(ReplicaEpochBallot, EachBrokerLeadsOnlyItsOwnEpochs) {
+  EXPECT_EQ(NextLedEpoch(Epoch(0), NodeId(1)), Epoch(1));
+  EXPECT_EQ(NextLedEpoch(Epoch(0), NodeId(2)), Epoch(2));
+  EXPECT_EQ(NextLedEpoch(Epoch(1), NodeId(1)), Epoch(101));
+  EXPECT_EQ(NextLedEpoch(Epoch(1), NodeId(2)), Epoch(2));
+  EXPECT_EQ(NextLedEpoch(Epoch(101), NodeId(2)), Epoch(102));
+  EXPECT_EQ(NextLedEpoch(Epoch(102), NodeId(1)), Epoch(201));
+  EXPECT_EQ(NextLedEpoch(Epoch(0), NodeId(100)), Epoch(100));
+  EXPECT_EQ(NextLedEpoch(Epoch(0), NodeId(1001)), Epoch(1));
+  for (int known = 0; known < 350; ++known) {
+    const Epoch a = NextLedEpoch(Epoch(known), NodeId(1));
+    const Epoch b = NextLedEpoch(Epoch(known), NodeId(2));
+    EXPECT_GT(a, Epoch(known));
+    EXPECT_GT(b, Epoch(known));
+    EXPECT_LE(a.value(), known + kEpochStride);
+    EXPECT_NE(a, b);
+  }
+  EXPECT_TRUE(SameEpochLane(NodeId(1), NodeId(101)));
+  EXPECT_FALSE(SameEpochLane(NodeId(1), NodeId(2)));
+}
+
+// Two brokers whose ids share an epoch lane could lead the same epoch: the
+// leader refuses such a follower (and says why) instead of replicating.
+TEST(ReplicaEpochBallot, LeaderRefusesAFollowerInItsEpochLane) {
+  ReplicaCluster cluster(1);
+  cluster.node(2).config().id = NodeId(101);
+  cluster.OpenWithTopic("t", 1);
+  cluster.Run(500);
+  ASSERT_EQ(ErrorCode(cluster.node(1).Call(
+                BrokerHarness::ProduceOne("t", std::nullopt, "v", Acks::kLeader, 0))),
+            0);
+  cluster.Run(500);
+  EXPECT_NE(ErrorCode(cluster.node(2).Call(DescribeTopicRequest{"t"})), 0)
+      << "the follower got nothing, not even the topic";
+  bool refused = false;
+  for (const std::string& line : cluster.node(1).logger().lines()) {
+    refused = refused || line.find("refusing follower 101") != std::string::npos;
+  }
+  EXPECT_TRUE(refused);
+}
+
+}  // namespace
+}  // namespace gafka::testing
