@@ -61,15 +61,16 @@ void EventLoop::Cancel(TimerId id) {
   CHECK(timers_.size() == timer_deadlines_.size());
 }
 
-bool EventLoop::TakeCoreForPoster(bool* notify) {
-  if (combinable_ && sleeping_ && !owned_ && !stop_requested_.load()) {
+bool EventLoop::TakeCoreForPoster(bool may_combine, bool* notify) {
+  if (may_combine && combinable_ && sleeping_ && !owned_ && !stop_requested_.load()) {
     owned_ = true;
     return true;
   }
   // Only a sleeping loop needs a notify; clearing the flag here means a
-  // burst of posts wakes it once rather than once per post. (With flat
-  // combining the queue has an owner already, which drains it.)
-  if (!combinable_ && sleeping_) {
+  // burst of posts wakes it once rather than once per post. (A sleeping loop
+  // whose core is owned by a combiner needs none: the combiner drains the
+  // queue before it hands the core back.)
+  if (sleeping_ && !owned_) {
     sleeping_ = false;
     *notify = true;
   }
@@ -85,7 +86,7 @@ bool EventLoop::Post(Task fn) {
     if (posted_bounded_ >= post_queue_max_) return false;
     posted_.push_back(std::move(fn));
     ++posted_bounded_;
-    combine = TakeCoreForPoster(&notify);
+    combine = TakeCoreForPoster(/*may_combine=*/false, &notify);
   }
   if (combine) {
     RunAsCombiner();
@@ -102,7 +103,7 @@ void EventLoop::PostUnbounded(Task fn) {
   {
     MutexLock lock(mu_);
     posted_.push_back(std::move(fn));
-    combine = TakeCoreForPoster(&notify);
+    combine = TakeCoreForPoster(/*may_combine=*/true, &notify);
   }
   if (combine) {
     RunAsCombiner();
@@ -169,6 +170,11 @@ void EventLoop::Join() {
 
 bool EventLoop::IsLoopThread() const {
   return owner_.load(std::memory_order_relaxed) == std::this_thread::get_id();
+}
+
+bool EventLoop::idle() const {
+  MutexLock lock(mu_);
+  return sleeping_ && !owned_ && posted_.empty();
 }
 
 size_t EventLoop::queued() const {

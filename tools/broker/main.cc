@@ -29,8 +29,8 @@
 #include "core/broker/broker.h"
 #include "core/protocol/errors.h"
 #include "runtime-real/http_server.h"
-#include "runtime-real/malloc_tuning.h"
 #include "runtime-real/http_transport.h"
+#include "runtime-real/malloc_tuning.h"
 #include "runtime-real/real_env.h"
 
 namespace gafka {
