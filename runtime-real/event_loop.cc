@@ -115,11 +115,18 @@ void EventLoop::PostUnbounded(Task fn) {
 void EventLoop::RunAsCombiner() {
   owner_.store(std::this_thread::get_id());
   bool notify = false;
-  while (true) {
+  for (int batches = 1;; ++batches) {
     combined_tasks_.fetch_add(RunPosted(nullptr), std::memory_order_relaxed);
     MutexLock lock(mu_);
     const bool more = batch_next_ < batch_.size() || !posted_.empty();
-    if (more && !stop_requested_.load()) continue;
+    if (more && !stop_requested_.load() && batches < kMaxCombinedBatches) continue;
+    if (more && !stop_requested_.load()) {
+      // Under a steady stream of posts the queue never empties: hand the
+      // rest to the loop thread, so this thread (an I/O thread) gets back to
+      // its own work. sleeping_ = false: no other poster takes the core.
+      sleeping_ = false;
+      notify = true;
+    }
     // Hand the core back. The sleeping loop computed its wake-up from the
     // timers it knew; a task run here may have set an earlier one.
     if (!timers_.empty() && timers_.begin()->first.first < loop_wake_ms_) {

@@ -99,6 +99,10 @@ class GAFKA_SCOPED_CAPABILITY MutexLock {
 class EventLoop final : public Clock {
  public:
   static constexpr size_t kDefaultPostQueueMax = 65536;
+  // A thread running the loop's queue in its place (flat combining) takes at
+  // most this many batches (swaps of the queue), then wakes the loop thread
+  // for the rest.
+  static constexpr int kMaxCombinedBatches = 2;
 
   explicit EventLoop(size_t post_queue_max = kDefaultPostQueueMax);
   // Stops and joins a thread started by RunInThread(). Must not be called on

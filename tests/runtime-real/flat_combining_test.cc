@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <future>
 #include <thread>
 #include <vector>
@@ -115,6 +116,36 @@ TEST(FlatCombining, PostsFromManyThreadsAllRunInPerThreadOrderWithOneOwnerAtATim
   EXPECT_TRUE(in_order);
   EXPECT_FALSE(overlapped);
   EXPECT_GT(loop.combined_tasks(), 0u);  // posters did run some of it
+}
+
+TEST(FlatCombining, ACombinerHandsAStreamOfWorkBackToTheLoopThread) {
+  EventLoop loop;
+  loop.set_flat_combining(true);
+  loop.RunInThread();
+  WaitUntilIdle(loop);
+  // Each task queues the next: the queue is never empty when a batch ends.
+  constexpr int kChain = EventLoop::kMaxCombinedBatches + 3;
+  std::vector<std::thread::id> ran_on;  // owner only
+  std::promise<std::vector<std::thread::id>> finished;
+  std::function<void()> step = [&] {
+    ran_on.push_back(std::this_thread::get_id());
+    if (static_cast<int>(ran_on.size()) == kChain) {
+      finished.set_value(ran_on);
+    } else {
+      loop.PostUnbounded(step);
+    }
+  };
+  loop.PostUnbounded(step);
+  const std::vector<std::thread::id> threads = Await(finished.get_future());
+  ASSERT_EQ(threads.size(), static_cast<size_t>(kChain));
+  for (int i = 0; i < kChain; ++i) {
+    if (i < EventLoop::kMaxCombinedBatches) {
+      EXPECT_EQ(threads[i], std::this_thread::get_id()) << i;  // this thread combined
+    } else {
+      EXPECT_NE(threads[i], std::this_thread::get_id()) << i;  // the loop thread took over
+    }
+  }
+  loop.Join();
 }
 
 TEST(FlatCombining, ATimerSetByACombinedTaskWakesTheSleepingLoop) {
