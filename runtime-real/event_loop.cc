@@ -37,7 +37,7 @@ Millis EventLoop::WallMs() const {
 
 void EventLoop::CheckOwnerThread() const {
   const std::thread::id running = loop_thread_.load(std::memory_order_relaxed);
-  CHECK_MSG(running == std::thread::id() || running == std::this_thread::get_id(),
+  CHECK_MSG(running == std::thread::id() || IsLoopThread(),
             "timers are set and cancelled on the loop thread only");
 }
 
@@ -61,33 +61,89 @@ void EventLoop::Cancel(TimerId id) {
   CHECK(timers_.size() == timer_deadlines_.size());
 }
 
+bool EventLoop::TakeCoreForPoster(bool may_combine, bool* notify) {
+  if (may_combine && combinable_ && sleeping_ && !owned_ && !stop_requested_.load()) {
+    owned_ = true;
+    return true;
+  }
+  // Only a sleeping loop needs a notify; clearing the flag here means a
+  // burst of posts wakes it once rather than once per post. (A sleeping loop
+  // whose core is owned by a combiner needs none: the combiner drains the
+  // queue before it hands the core back.)
+  if (sleeping_ && !owned_) {
+    sleeping_ = false;
+    *notify = true;
+  }
+  return false;
+}
+
 bool EventLoop::Post(Task fn) {
   CHECK_MSG(fn != nullptr, "Post() needs a task");
   bool notify = false;
+  bool combine = false;
   {
     MutexLock lock(mu_);
     if (posted_bounded_ >= post_queue_max_) return false;
     posted_.push_back(std::move(fn));
     ++posted_bounded_;
-    // Only a sleeping loop needs a notify; clearing the flag here means a
-    // burst of posts wakes it once rather than once per post.
-    notify = sleeping_;
-    sleeping_ = false;
+    combine = TakeCoreForPoster(/*may_combine=*/false, &notify);
   }
-  if (notify) wake_.notify_one();
+  if (combine) {
+    RunAsCombiner();
+  } else if (notify) {
+    wake_.notify_one();
+  }
   return true;
 }
 
 void EventLoop::PostUnbounded(Task fn) {
   CHECK_MSG(fn != nullptr, "PostUnbounded() needs a task");
   bool notify = false;
+  bool combine = false;
   {
     MutexLock lock(mu_);
     posted_.push_back(std::move(fn));
-    notify = sleeping_;
-    sleeping_ = false;
+    combine = TakeCoreForPoster(/*may_combine=*/true, &notify);
   }
-  if (notify) wake_.notify_one();
+  if (combine) {
+    RunAsCombiner();
+  } else if (notify) {
+    wake_.notify_one();
+  }
+}
+
+void EventLoop::RunAsCombiner() {
+  owner_.store(std::this_thread::get_id());
+  bool notify = false;
+  for (int batches = 1;; ++batches) {
+    combined_tasks_.fetch_add(RunPosted(nullptr), std::memory_order_relaxed);
+    MutexLock lock(mu_);
+    const bool more = batch_next_ < batch_.size() || !posted_.empty();
+    if (more && !stop_requested_.load() && batches < kMaxCombinedBatches) continue;
+    if (more && !stop_requested_.load()) {
+      // Under a steady stream of posts the queue never empties: hand the
+      // rest to the loop thread, so this thread (an I/O thread) gets back to
+      // its own work. sleeping_ = false: no other poster takes the core.
+      sleeping_ = false;
+      notify = true;
+    }
+    // Hand the core back. The sleeping loop computed its wake-up from the
+    // timers it knew; a task run here may have set an earlier one.
+    if (!timers_.empty() && timers_.begin()->first.first < loop_wake_ms_) {
+      loop_recheck_ = true;
+      notify = true;
+    }
+    if (loop_wants_core_ || stop_requested_.load()) notify = true;
+    owner_.store(std::thread::id());
+    owned_ = false;
+    break;
+  }
+  if (notify) wake_.notify_all();
+}
+
+void EventLoop::set_flat_combining(bool on) {
+  MutexLock lock(mu_);
+  flat_combining_ = on;
 }
 
 void EventLoop::Stop() {
@@ -120,7 +176,12 @@ void EventLoop::Join() {
 }
 
 bool EventLoop::IsLoopThread() const {
-  return loop_thread_.load(std::memory_order_relaxed) == std::this_thread::get_id();
+  return owner_.load(std::memory_order_relaxed) == std::this_thread::get_id();
+}
+
+bool EventLoop::idle() const {
+  MutexLock lock(mu_);
+  return sleeping_ && !owned_ && posted_.empty();
 }
 
 size_t EventLoop::queued() const {
@@ -136,6 +197,13 @@ void EventLoop::RunLoop(const std::function<bool()>* done, Millis deadline_ms) {
   std::thread::id expected;
   CHECK_MSG(loop_thread_.compare_exchange_strong(expected, std::this_thread::get_id()),
             "the loop is already running (re-entrant Run, or a second thread)");
+  {
+    MutexLock lock(mu_);
+    CHECK(!owned_);
+    owned_ = true;
+    combinable_ = flat_combining_ && done == nullptr && deadline_ms == kNoDeadline;
+  }
+  owner_.store(std::this_thread::get_id());
   while (!ShouldReturn(done) && NowMs() < deadline_ms) {
     size_t ran = RunDueTimers(done);
     if (ShouldReturn(done)) break;
@@ -147,9 +215,14 @@ void EventLoop::RunLoop(const std::function<bool()>* done, Millis deadline_ms) {
     }
     WaitForWork(wake_ms);
   }
-  // The stop request is consumed only by the loop it stopped.
-  if (stop_requested_.load()) {
+  // WaitForWork returned with the core owned, so no combiner runs now; none
+  // can start once combinable_ is false. The stop request is consumed only
+  // by the loop it stopped.
+  owner_.store(std::thread::id());
+  {
     MutexLock lock(mu_);
+    combinable_ = false;
+    owned_ = false;
     stop_requested_.store(false);
   }
   loop_thread_.store(std::thread::id());
@@ -197,8 +270,16 @@ size_t EventLoop::RunPosted(const std::function<bool()>* done) {
 void EventLoop::WaitForWork(Millis wake_ms) {
   MutexLock lock(mu_);
   if (!posted_.empty() || stop_requested_.load()) return;
+  // Asleep, the loop does not own the core: with flat combining, posters
+  // run the queue meanwhile.
+  owner_.store(std::thread::id());
+  owned_ = false;
   sleeping_ = true;
-  auto ready = [this]() GAFKA_REQUIRES(mu_) { return !posted_.empty() || stop_requested_.load(); };
+  loop_wake_ms_ = wake_ms;
+  loop_recheck_ = false;
+  auto ready = [this]() GAFKA_REQUIRES(mu_) {
+    return stop_requested_.load() || loop_recheck_ || (!owned_ && !posted_.empty());
+  };
   if (wake_ms == kNoDeadline) {
     while (!ready()) wake_.wait(mu_);
   } else {
@@ -207,7 +288,12 @@ void EventLoop::WaitForWork(Millis wake_ms) {
       wake_.wait_until(mu_, wake_at);
     }
   }
-  sleeping_ = false;
+  sleeping_ = false;  // no poster takes the core from here on
+  loop_wants_core_ = true;
+  while (owned_) wake_.wait(mu_);
+  loop_wants_core_ = false;
+  owned_ = true;
+  owner_.store(std::this_thread::get_id());
 }
 
 }  // namespace gafka::real

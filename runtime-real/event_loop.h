@@ -23,6 +23,24 @@
 // Cost of the hand-off: one mutex acquisition per Post(); the loop takes the
 // whole queue in one swap, and a condition-variable notify is paid only when
 // the loop is actually asleep (a producer burst wakes it once).
+//
+// Flat combining (set_flat_combining(true), used by gafka-broker): the core
+// is owned by whichever thread holds the loop's ownership flag (under mu_),
+// not by one fixed thread. While Run() is idle (asleep, no task running), a
+// thread that calls PostUnbounded() — an I/O thread handing back a finished
+// fdatasync, a replication sender handing back a reply — does not wake it:
+// it takes ownership and runs the queue itself, in FIFO order, until the
+// queue is empty, then hands ownership back (waking the loop thread only if
+// a timer set meanwhile is due before the loop's planned wake-up, or the loop
+// wants the core back). A sync completion thus reaches the waiting HTTP
+// workers without two thread switches through the loop. Post() (HTTP
+// requests) still wakes the loop: measured, letting HTTP workers combine was
+// slower (they run other requests' work before answering their own, and a
+// worker preempted while owning the core stalls everyone). Still exactly one
+// thread at a time runs core code, the mutex hand-off ordering their memory
+// effects; a task never runs inside the call that queued it from a task (it
+// only queues: the core is owned then). Not used by RunUntil(), whose caller
+// must see every task to check its condition.
 #pragma once
 
 #include <atomic>
@@ -81,6 +99,10 @@ class GAFKA_SCOPED_CAPABILITY MutexLock {
 class EventLoop final : public Clock {
  public:
   static constexpr size_t kDefaultPostQueueMax = 65536;
+  // A thread running the loop's queue in its place (flat combining) takes at
+  // most this many batches (swaps of the queue), then wakes the loop thread
+  // for the rest.
+  static constexpr int kMaxCombinedBatches = 2;
 
   explicit EventLoop(size_t post_queue_max = kDefaultPostQueueMax);
   // Stops and joins a thread started by RunInThread(). Must not be called on
@@ -117,13 +139,25 @@ class EventLoop final : public Clock {
   // Asks the running loop to return after its current task. Thread-safe.
   void Stop() GAFKA_EXCLUDES(mu_);
 
+  // See "Flat combining" above. Thread-safe; takes effect at the next
+  // Run(). Off by default.
+  void set_flat_combining(bool on) GAFKA_EXCLUDES(mu_);
+
   // Starts a thread that calls Run(). At most one at a time.
   void RunInThread();
   // Stop() and join the thread started by RunInThread() (no-op if none).
   void Join();
 
-  // True on the thread currently running the loop.
+  // True on the thread that owns the core right now: the loop thread while
+  // it runs tasks and timers, or a thread running posted tasks in its place
+  // (flat combining).
   bool IsLoopThread() const;
+  // Tasks run by PostUnbounded() callers in place of the loop thread (flat
+  // combining). Thread-safe; for tests and metrics.
+  uint64_t combined_tasks() const { return combined_tasks_.load(std::memory_order_relaxed); }
+  // The loop thread is asleep, nothing is queued and no thread owns the
+  // core. Thread-safe; for tests.
+  bool idle() const GAFKA_EXCLUDES(mu_);
   // Tasks posted but not yet taken by the loop (both kinds). Thread-safe;
   // for tests and metrics.
   size_t queued() const GAFKA_EXCLUDES(mu_);
@@ -142,8 +176,16 @@ class EventLoop final : public Clock {
   // post queue as a new batch; stops early when ShouldReturn() (the rest of
   // the batch runs first next time). Returns how many ran.
   size_t RunPosted(const std::function<bool()>* done) GAFKA_EXCLUDES(mu_);
-  // Sleeps until a post, a Stop(), or `wake_ms` (a NowMs value).
+  // Sleeps until a post, a Stop(), or `wake_ms` (a NowMs value). Gives up
+  // ownership of the core while asleep and has it again on return.
   void WaitForWork(Millis wake_ms) GAFKA_EXCLUDES(mu_);
+  // After a post under mu_: takes ownership for the calling thread when the
+  // idle loop lets posters run its queue (true: call RunAsCombiner()), else
+  // says whether the sleeping loop needs a notify.
+  bool TakeCoreForPoster(bool may_combine, bool* notify) GAFKA_REQUIRES(mu_);
+  // Runs posted tasks on the calling thread, which owns the core, until the
+  // queue is empty or Stop() was called; then gives ownership back.
+  void RunAsCombiner() GAFKA_EXCLUDES(mu_);
   void CheckOwnerThread() const;
 
   const size_t post_queue_max_;
@@ -159,15 +201,25 @@ class EventLoop final : public Clock {
   mutable Mutex mu_;
   std::condition_variable_any wake_;
   std::vector<Task> posted_ GAFKA_GUARDED_BY(mu_);
-  size_t posted_bounded_ GAFKA_GUARDED_BY(mu_) = 0;  // how many of posted_ came via Post()
-  bool sleeping_ GAFKA_GUARDED_BY(mu_) = false;      // loop waits on wake_: notify needed
+  size_t posted_bounded_ GAFKA_GUARDED_BY(mu_) = 0;    // how many of posted_ came via Post()
+  bool sleeping_ GAFKA_GUARDED_BY(mu_) = false;        // loop waits on wake_: notify needed
+  bool flat_combining_ GAFKA_GUARDED_BY(mu_) = false;  // set_flat_combining()
+  // A Run() loop is inside RunLoop with flat combining on: while it sleeps,
+  // posters may take the core.
+  bool combinable_ GAFKA_GUARDED_BY(mu_) = false;
+  bool owned_ GAFKA_GUARDED_BY(mu_) = false;            // some thread runs core work
+  bool loop_wants_core_ GAFKA_GUARDED_BY(mu_) = false;  // the loop thread waits for owned_
+  bool loop_recheck_ GAFKA_GUARDED_BY(mu_) = false;     // a combiner set an earlier timer
+  Millis loop_wake_ms_ GAFKA_GUARDED_BY(mu_) = 0;       // when the sleeping loop wakes itself
   // Set by Stop(), consumed when the loop returns. Atomic so the loop can
   // check it after every task without the lock; written under mu_ so a
   // sleeping loop cannot miss it.
   std::atomic<bool> stop_requested_{false};
 
   std::atomic<std::thread::id> loop_thread_{};  // id of the running loop, or none
-  std::thread thread_;                          // from RunInThread(); owner thread only
+  std::atomic<std::thread::id> owner_{};        // id of the thread owning the core, or none
+  std::atomic<uint64_t> combined_tasks_{0};
+  std::thread thread_;  // from RunInThread(); owner thread only
 };
 
 }  // namespace gafka::real

@@ -155,8 +155,20 @@ Status PartitionLog::Impl::Write(std::span<const Record> records,
       return active_or.status();
     }
     Segment& segment = **active_or;
+    // Sized for every record up to the segment limit: no reallocation (and
+    // copy of what is already encoded) while a large batch is encoded.
+    size_t planned = 0;
+    size_t planned_count = 0;
+    for (size_t j = i; j < records.size() &&
+                       (j == i || segment.size() + planned + sizes[j] <= config_.segment_bytes);
+         ++j) {
+      planned += sizes[j];
+      ++planned_count;
+    }
     std::string bytes;
+    bytes.reserve(planned);
     std::vector<wal::RecordMeta> metas;
+    metas.reserve(planned_count);
     do {
       wal::EncodeRecord(records[i], &bytes);
       metas.push_back({records[i].offset, records[i].timestamp_ms, records[i].epoch, sizes[i]});

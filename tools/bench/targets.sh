@@ -7,7 +7,10 @@
 # figures a lot on a small shared VM.
 #
 #   tools/bench/targets.sh [--repeat N] [--seconds S] [--data-dir DIR] [--skip-restart]
+#                          [--broker-flags "FLAGS"]
 #
+# FLAGS are passed to every gafka-broker started (e.g. "--flat-combining=false"
+# to compare with the loop-thread-only hand-off).
 # DIR (default /tmp/gafka-targets) must be on the disk under test: not tmpfs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,13 +19,15 @@ repeat=3
 seconds=8
 data_parent=/tmp/gafka-targets
 restart=1
+broker_flags=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --repeat) repeat=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --data-dir) data_parent=$2; shift 2 ;;
     --skip-restart) restart=0; shift ;;
-    *) echo "usage: $0 [--repeat N] [--seconds S] [--data-dir DIR] [--skip-restart]" >&2; exit 2 ;;
+    --broker-flags) broker_flags=$2; shift 2 ;;
+    *) echo "usage: $0 [--repeat N] [--seconds S] [--data-dir DIR] [--skip-restart] [--broker-flags FLAGS]" >&2; exit 2 ;;
   esac
 done
 mkdir -p "$data_parent"
@@ -54,7 +59,7 @@ start_ceiling() {
 }
 start_broker() {
   data=$(mktemp -d "$data_parent/broker.XXXXXX")
-  "$bin/gafka-broker" --port $broker_port --data-dir "$data" --log-level warn > "$data.log" 2>&1 &
+  "$bin/gafka-broker" --port $broker_port --data-dir "$data" --log-level warn $broker_flags > "$data.log" 2>&1 &
   pids+=($!); broker_pid=$!
   for _ in $(seq 100); do curl -sf -o /dev/null "127.0.0.1:$broker_port/healthz" && break; sleep 0.05; done
   "$bin/gafka-admin" --broker 127.0.0.1:$broker_port create-topic --name test-topic --partitions 2 > /dev/null

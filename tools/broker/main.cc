@@ -29,8 +29,8 @@
 #include "core/broker/broker.h"
 #include "core/protocol/errors.h"
 #include "runtime-real/http_server.h"
-#include "runtime-real/malloc_tuning.h"
 #include "runtime-real/http_transport.h"
+#include "runtime-real/malloc_tuning.h"
 #include "runtime-real/real_env.h"
 
 namespace gafka {
@@ -48,6 +48,7 @@ struct BrokerFlags {
   std::string log_file;
   size_t http_threads = 64;
   size_t io_threads = 4;
+  bool flat_combining = true;
   size_t max_pending_requests = 4096;
   Millis answer_deadline_ms = 15'000;
   Millis poll_margin_ms = 15'000;
@@ -131,6 +132,10 @@ void AddFlags(CLI::App& app, BrokerFlags& f) {
   app.add_option("--io-threads", f.io_threads,
                  "threads running fdatasync (partitions sync in parallel)")
       ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  app.add_option("--flat-combining", f.flat_combining,
+                 "threads that hand work to the idle event loop run it themselves "
+                 "instead of waking it (docs/architecture.md)")
       ->capture_default_str();
   app.add_option("--max-pending-requests", f.max_pending_requests,
                  "requests waiting for the broker before new ones get 503")
@@ -245,6 +250,7 @@ class BrokerService {
       return InvalidArgument("--role follower needs --leader host:port");
     }
     transport_ = std::make_unique<real::HttpTransport>(env_->loop(), env_->logger());
+    env_->loop().set_flat_combining(flags_.flat_combining);
     env_->loop().RunInThread();
     BrokerConfig config = MakeBrokerConfig(flags_);
     real::HttpTransport* transport = transport_.get();
