@@ -166,6 +166,7 @@ void Simulation::Chaos() {
     config.broker = nodes_[0]->id();
     config.topic = options_.topic;
     config.partitions = options_.partitions;
+    config.codec_seed = Rng(options_.seed).Fork("reader-codec/" + std::to_string(i)).Next();
     const NodeId self(kReaderBase + i);
     readers_.push_back(std::make_unique<SimReader>(ctx, config, self, i));
     clients.push_back(self);
@@ -303,6 +304,7 @@ void Simulation::Audit() {
   config.audit = true;
   config.max_count = std::max(config.max_count, 1000);
   config.max_bytes = std::max<int64_t>(config.max_bytes, 1 << 20);
+  config.codec_seed = Rng(options_.seed).Fork("auditor-codec").Next();
   auditor_ = std::make_unique<SimReader>(ClientContext{clock_, network_, trace_, oracle_}, config,
                                          NodeId(kAuditorId), -1);
   auditor_->Start();
