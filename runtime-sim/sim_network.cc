@@ -124,6 +124,7 @@ void SimNetwork::Drop(NodeId from, NodeId to, const char* reason, uint64_t* coun
 void SimNetwork::Send(NodeId from, NodeId to, Bytes message, Attachment attachment) {
   CHECK(!message.empty());
   ++stats_.sent;
+  if (attachment != nullptr) ++stats_.sent_typed;
   const uint8_t kind = static_cast<uint8_t>(message[0]);
   trace_.Record(clock_.NowMs(), TraceKind::kSend, from.value(), to.value(), kind,
                 static_cast<int64_t>(message.size()));

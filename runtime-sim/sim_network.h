@@ -104,6 +104,7 @@ class SimNetwork {
 
   struct Stats {
     uint64_t sent = 0, delivered = 0, duplicated = 0;
+    uint64_t sent_typed = 0;  // of `sent`: with an attachment (the codec-free path)
     uint64_t dropped_loss = 0, dropped_partition = 0, dropped_capacity = 0;
     uint64_t dropped_filter = 0, dropped_no_endpoint = 0;
     uint64_t max_in_flight = 0;  // on any one path

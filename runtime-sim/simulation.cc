@@ -24,6 +24,7 @@ std::string RunResult::Summary() const {
          " torn=" + std::to_string(torn_tails) + " dropped_tails=" + std::to_string(dropped_tails) +
          " sync_fail=" + std::to_string(sync_failures) + " packets=" + std::to_string(packets) +
          " lost_packets=" + std::to_string(packets_dropped) +
+         " typed_packets=" + std::to_string(packets_typed) +
          (buggify_fired > 0 ? " buggify=" + std::to_string(buggify_fired) : "") +
          (lying_syncs > 0 ? " LYING_SYNCS=" + std::to_string(lying_syncs) : "") +
          (replication
@@ -353,6 +354,7 @@ void Simulation::Finish(RunResult* result) {
   }
   if (replication_) result->replication = replication_->stats();
   result->packets = network_.stats().sent;
+  result->packets_typed = network_.stats().sent_typed;
   const auto& net = network_.stats();
   result->packets_dropped = net.dropped_loss + net.dropped_partition + net.dropped_capacity +
                             net.dropped_filter + net.dropped_no_endpoint;
