@@ -215,39 +215,35 @@ void SimProducer::Send(Batch batch) {
   // Each retry waits twice as long (capped), as TCP's retransmission timer
   // does: a timeout shorter than the network's round trip must not make
   // progress impossible.
-  const Millis timeout_ms = std::max(
-      std::min<Millis>(config_.request_timeout_ms << std::min(batch.attempts - 1, 8),
-                       kMaxTimeoutMs),
-      config_.request_timeout_ms);
+  const Millis timeout_ms =
+      std::max(std::min<Millis>(config_.request_timeout_ms << std::min(batch.attempts - 1, 8),
+                                kMaxTimeoutMs),
+               config_.request_timeout_ms);
   uint64_t id = 0;
   if (codec_rng_.Chance(config_.json)) {
     HttpRequest request = ProduceHttp(config_.topic, batch.messages, batch.acks);
-    id = rpc_.Call(config_.broker, request, timeout_ms,
-                   [this, batch = std::move(batch)](const HttpResponse* response,
-                                                    bool late) mutable {
-                     // A late answer may come after this callback already gave the batch
-                     // to a retry: hand over a copy then.
-                     const std::optional<Reply> reply =
-                         response ? std::optional<Reply>(FromHttp(*response)) : std::nullopt;
-                     OnAnswer(late ? Batch(batch) : std::move(batch), reply ? &*reply : nullptr,
-                              late);
-                   });
+    id = rpc_.Call(
+        config_.broker, request, timeout_ms,
+        [this, batch = std::move(batch)](const HttpResponse* response, bool late) mutable {
+          // A late answer may come after this callback already gave the batch
+          // to a retry: hand over a copy then.
+          const std::optional<Reply> reply =
+              response ? std::optional<Reply>(FromHttp(*response)) : std::nullopt;
+          OnAnswer(late ? Batch(batch) : std::move(batch), reply ? &*reply : nullptr, late);
+        });
   } else {
     ProduceRequest request;
     request.topic = config_.topic;
     request.messages = batch.messages;
     request.acks = batch.acks;
     request.batch_form = true;
-    id = rpc_.CallTyped(config_.broker, MessageKind::kProduceRequest, std::move(request),
-                        timeout_ms,
-                        [this, batch = std::move(batch)](const ApiResponse* response,
-                                                         bool late) mutable {
-                          const std::optional<Reply> reply =
-                              response ? std::optional<Reply>(FromTyped(*response))
-                                       : std::nullopt;
-                          OnAnswer(late ? Batch(batch) : std::move(batch),
-                                   reply ? &*reply : nullptr, late);
-                        });
+    id = rpc_.CallTyped(
+        config_.broker, MessageKind::kProduceRequest, std::move(request), timeout_ms,
+        [this, batch = std::move(batch)](const ApiResponse* response, bool late) mutable {
+          const std::optional<Reply> reply =
+              response ? std::optional<Reply>(FromTyped(*response)) : std::nullopt;
+          OnAnswer(late ? Batch(batch) : std::move(batch), reply ? &*reply : nullptr, late);
+        });
   }
   ctx_.trace.Record(ctx_.clock.NowMs(), TraceKind::kProduceSend, self_.value(),
                     static_cast<int64_t>(id), static_cast<int64_t>(count));
@@ -306,8 +302,7 @@ void SimProducer::OnAnswer(Batch batch, const Reply* response, bool late) {
     const std::optional<ApiError>& error = response->error;
     if (!error) {
       ctx_.oracle.Fail(0, "malformed-answer",
-                       "produce answer " + std::to_string(response->status) + ": " +
-                           response->raw);
+                       "produce answer " + std::to_string(response->status) + ": " + response->raw);
     } else if (Retriable(response->status)) {
       if (batch.acks == Acks::kNone) {
         Finished(batch, batch.messages.size());

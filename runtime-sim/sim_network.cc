@@ -157,7 +157,7 @@ void SimNetwork::Schedule(NodeId from, NodeId to, Bytes message, Attachment atta
   ++in_flight_total_;
   if (path.in_flight > stats_.max_in_flight) stats_.max_in_flight = path.in_flight;
   clock_.After(delay_ms, [this, from, to, message = std::move(message),
-                         attachment = std::move(attachment)]() mutable {
+                          attachment = std::move(attachment)]() mutable {
     Deliver(from, to, std::move(message), attachment);
   });
 }
@@ -177,7 +177,8 @@ void SimNetwork::Deliver(NodeId from, NodeId to, Bytes message, const Attachment
   ++stats_.delivered;
   trace_.Record(clock_.NowMs(), TraceKind::kDeliver, to.value(), from.value(), to.value(),
                 crc32c::Value(message));
-  if (attachment != nullptr) return it->second->attached_handler()(from, std::move(message), attachment);
+  if (attachment != nullptr)
+    return it->second->attached_handler()(from, std::move(message), attachment);
   it->second->handler()(from, std::move(message));
 }
 

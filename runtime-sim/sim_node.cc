@@ -148,13 +148,11 @@ void SimNode::Handle(NodeId from, const Bytes& packet, const Attachment& attachm
     CHECK_MSG(typed != nullptr, "a simulated client attached something else than a request");
     const uint64_t incarnation = clock_.incarnation();
     // A copy: a duplicated packet carries the same request.
-    broker_->Execute(typed->request,
-                     [this, from, request_id, incarnation](ApiResponse response) {
-                       if (!up() || clock_.incarnation() != incarnation) return;
-                       network_.Send(id(), from,
-                                     EncodeTypedPacket(MessageKind::kResponse, request_id),
-                                     std::make_shared<TypedResponse>(std::move(response)));
-                     });
+    broker_->Execute(typed->request, [this, from, request_id, incarnation](ApiResponse response) {
+      if (!up() || clock_.incarnation() != incarnation) return;
+      network_.Send(id(), from, EncodeTypedPacket(MessageKind::kResponse, request_id),
+                    std::make_shared<TypedResponse>(std::move(response)));
+    });
     return;
   }
   std::optional<HttpRequest> http = DecodeHttpRequest(envelope->payload);

@@ -10,10 +10,10 @@ SimRpc::SimRpc(SimClock& clock, SimNetwork& network, NodeId self)
     : clock_(clock), network_(network), self_(self) {
   network_.Endpoint(self_).OnReceive(
       [this](NodeId from, const Bytes& packet) { OnPacket(from, packet, nullptr); });
-  network_.OnReceiveAttached(self_, [this](NodeId from, const Bytes& packet,
-                                           const Attachment& attachment) {
-    OnPacket(from, packet, attachment);
-  });
+  network_.OnReceiveAttached(
+      self_, [this](NodeId from, const Bytes& packet, const Attachment& attachment) {
+        OnPacket(from, packet, attachment);
+      });
 }
 
 SimRpc::~SimRpc() {
