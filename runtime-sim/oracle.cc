@@ -10,19 +10,37 @@
 namespace gafka::sim {
 namespace {
 
-// 64-bit hash of bytes, 8 at a time through the splitmix finaliser; the
-// length goes in first so "ab"+"c" and "a"+"bc" differ.
+// The 64x64->128 multiply folded to 64 bits (wyhash's "mum").
+uint64_t Mum(uint64_t a, uint64_t b) {
+  const unsigned __int128 r = static_cast<unsigned __int128>(a) * b;  // NOLINT: GCC/Clang
+  return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
+}
+
+uint64_t Load64(const char* p) {
+  uint64_t word;
+  std::memcpy(&word, p, 8);
+  return word;
+}
+
+// 64-bit hash of bytes, 16 at a time through one folded multiply (the
+// wyhash construction: a fingerprint compared within one run, not a
+// cryptographic hash); the length goes in first so "ab"+"c" and "a"+"bc"
+// differ. Every record read and sent is fingerprinted, so this is hot: the
+// splitmix-per-8-bytes version it replaced was the simulator's top symbol.
 uint64_t HashBytes(uint64_t h, std::string_view bytes) {
-  h = Mix64(h ^ bytes.size());
-  size_t i = 0;
-  for (; i + 8 <= bytes.size(); i += 8) {
-    uint64_t word;
-    std::memcpy(&word, bytes.data() + i, 8);
-    h = Mix64(h ^ word);
+  constexpr uint64_t kA = 0xa0761d6478bd642full, kB = 0xe7037ed1a0b428dbull;
+  const char* p = bytes.data();
+  size_t n = bytes.size();
+  h = Mum(h ^ kA, n ^ kB);
+  for (; n >= 16; n -= 16, p += 16) h = Mum(Load64(p) ^ kA, Load64(p + 8) ^ h);
+  uint64_t a = 0, b = 0;
+  if (n >= 8) {
+    a = Load64(p);
+    if (n > 8) std::memcpy(&b, p + 8, n - 8);
+  } else if (n > 0) {
+    std::memcpy(&a, p, n);
   }
-  uint64_t last = 0;
-  if (i < bytes.size()) std::memcpy(&last, bytes.data() + i, bytes.size() - i);
-  return Mix64(h ^ last ^ (static_cast<uint64_t>(bytes.size() - i) << 59));
+  return Mix64(Mum(a ^ kA ^ (static_cast<uint64_t>(n) << 56), b ^ h ^ kB));
 }
 
 }  // namespace

@@ -106,6 +106,14 @@ class Drawer {
 
   bool Chance(const std::string& stream, double p) { return root_.Fork(stream).Chance(p); }
 
+  // Real(), but an absent key draws uniformly from [lo, hi] (recorded).
+  double RealOr(const std::string& path, double lo, double hi) {
+    if (Find(path) != nullptr) return Real(path, lo);
+    const double value = lo + (hi - lo) * root_.Fork(path).NextDouble();
+    Record(path, value);
+    return value;
+  }
+
   void Record(const std::string& path, const Json& value) {
     if (recording_) drawn_[path] = value;
   }
@@ -191,12 +199,18 @@ void DrawWorkload(Drawer& d, SimOptions* o) {
   p.acks_all = d.Real("workload.acks_all", 0.3);
   p.request_timeout_ms = d.Int("workload.request_timeout_ms", 1000);
   p.retry_backoff_ms = d.Int("workload.retry_backoff_ms", 50);
+  // The share of produce and fetch calls through the HTTP/JSON codec (the
+  // rest are typed, sim_wire.h): drawn per seed, never 0, so every seed
+  // exercises the codec.
+  p.json = d.RealOr("workload.json", 0.1, 0.5);
+  if (p.json < 0 || p.json > 1) p.json = std::clamp(p.json, 0.0, 1.0);
   ReaderConfig& r = o->reader;
   r.max_count = static_cast<int32_t>(d.Int("workload.fetch_max_count", 100));
   r.max_bytes = d.Int("workload.fetch_max_bytes", 1 << 20);
   r.wait_ms = d.Int("workload.fetch_wait_ms", 500);
   r.request_timeout_margin_ms = d.Int("workload.fetch_timeout_margin_ms", 1000);
   r.retry_backoff_ms = p.retry_backoff_ms;
+  r.json = p.json;
 }
 
 void DrawDisk(Drawer& d, FaultOptions* f) {

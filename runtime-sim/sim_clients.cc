@@ -41,6 +41,7 @@ SimProducer::SimProducer(ClientContext context, ProducerConfig config, NodeId se
       config_(std::move(config)),
       self_(self),
       rng_(rng),
+      codec_rng_(rng.Fork("codec")),
       clock_(context.clock),
       rpc_(context.clock, context.network, self) {
   CHECK(config_.partitions > 0 && config_.max_in_flight > 0);
@@ -210,26 +211,78 @@ void SimProducer::Pump() {
 void SimProducer::Send(Batch batch) {
   ++in_flight_;
   ++batch.attempts;
-  HttpRequest request = ProduceHttp(config_.topic, batch.messages, batch.acks);
   const size_t count = batch.messages.size();
   // Each retry waits twice as long (capped), as TCP's retransmission timer
   // does: a timeout shorter than the network's round trip must not make
   // progress impossible.
-  const Millis timeout_ms = std::min<Millis>(
-      config_.request_timeout_ms << std::min(batch.attempts - 1, 8), kMaxTimeoutMs);
-  const uint64_t id =
-      rpc_.Call(config_.broker, request, std::max(timeout_ms, config_.request_timeout_ms),
-                [this, batch = std::move(batch)](const HttpResponse* response, bool late) mutable {
-                  // A late answer may come after this callback already gave the batch
-                  // to a retry: hand over a copy then.
-                  OnAnswer(late ? Batch(batch) : std::move(batch), 0, response, late);
-                });
+  const Millis timeout_ms =
+      std::max(std::min<Millis>(config_.request_timeout_ms << std::min(batch.attempts - 1, 8),
+                                kMaxTimeoutMs),
+               config_.request_timeout_ms);
+  uint64_t id = 0;
+  if (codec_rng_.Chance(config_.json)) {
+    HttpRequest request = ProduceHttp(config_.topic, batch.messages, batch.acks);
+    id = rpc_.Call(
+        config_.broker, request, timeout_ms,
+        [this, batch = std::move(batch)](const HttpResponse* response, bool late) mutable {
+          // A late answer may come after this callback already gave the batch
+          // to a retry: hand over a copy then.
+          const std::optional<Reply> reply =
+              response ? std::optional<Reply>(FromHttp(*response)) : std::nullopt;
+          OnAnswer(late ? Batch(batch) : std::move(batch), reply ? &*reply : nullptr, late);
+        });
+  } else {
+    ProduceRequest request;
+    request.topic = config_.topic;
+    request.messages = batch.messages;
+    request.acks = batch.acks;
+    request.batch_form = true;
+    id = rpc_.CallTyped(
+        config_.broker, MessageKind::kProduceRequest, std::move(request), timeout_ms,
+        [this, batch = std::move(batch)](const ApiResponse* response, bool late) mutable {
+          const std::optional<Reply> reply =
+              response ? std::optional<Reply>(FromTyped(*response)) : std::nullopt;
+          OnAnswer(late ? Batch(batch) : std::move(batch), reply ? &*reply : nullptr, late);
+        });
+  }
   ctx_.trace.Record(ctx_.clock.NowMs(), TraceKind::kProduceSend, self_.value(),
                     static_cast<int64_t>(id), static_cast<int64_t>(count));
 }
 
-void SimProducer::OnAnswer(Batch batch, uint64_t /*request_id*/, const HttpResponse* response,
-                           bool late) {
+SimProducer::Reply SimProducer::FromHttp(const HttpResponse& response) {
+  Reply reply;
+  reply.status = response.status;
+  reply.raw = response.body.substr(0, 200);
+  if (response.status == 200) {
+    reply.results = ParseProduceAnswer(response);
+  } else {
+    reply.error = ParseError(response);
+  }
+  return reply;
+}
+
+// What the codec would have made of the answer: the status of EncodeProduce
+// and the fields ParseProduceAnswer / ParseError read.
+SimProducer::Reply SimProducer::FromTyped(const ApiResponse& response) {
+  Reply reply;
+  if (const auto* error = std::get_if<ApiError>(&response)) {
+    reply.status = error->http_status;
+    reply.error = *error;
+  } else if (const auto* produce = std::get_if<ProduceResponse>(&response)) {
+    const bool single = !produce->batch_form && produce->results.size() == 1;
+    if (single && produce->results[0].error) {
+      reply.status = produce->results[0].error->http_status;
+      reply.error = *produce->results[0].error;
+    } else {
+      reply.results = produce->results;
+    }
+  } else {
+    reply.raw = "(typed) an answer of type " + std::to_string(response.index());
+  }
+  return reply;
+}
+
+void SimProducer::OnAnswer(Batch batch, const Reply* response, bool late) {
   if (stopped_) return;
   if (late) {
     if (response->status == 200) OnOk(std::move(batch), *response, /*late=*/true);
@@ -246,11 +299,10 @@ void SimProducer::OnAnswer(Batch batch, uint64_t /*request_id*/, const HttpRespo
   } else if (response->status == 200) {
     OnOk(std::move(batch), *response, /*late=*/false);
   } else {
-    std::optional<ApiError> error = ParseError(*response);
+    const std::optional<ApiError>& error = response->error;
     if (!error) {
       ctx_.oracle.Fail(0, "malformed-answer",
-                       "produce answer " + std::to_string(response->status) + ": " +
-                           response->body.substr(0, 200));
+                       "produce answer " + std::to_string(response->status) + ": " + response->raw);
     } else if (Retriable(response->status)) {
       if (batch.acks == Acks::kNone) {
         Finished(batch, batch.messages.size());
@@ -267,10 +319,10 @@ void SimProducer::OnAnswer(Batch batch, uint64_t /*request_id*/, const HttpRespo
   Pump();
 }
 
-void SimProducer::OnOk(Batch batch, const HttpResponse& response, bool late) {
-  std::optional<std::vector<ProduceResult>> results = ParseProduceAnswer(response);
+void SimProducer::OnOk(Batch batch, const Reply& response, bool late) {
+  const std::optional<std::vector<ProduceResult>>& results = response.results;
   if (!results || results->size() != batch.messages.size()) {
-    ctx_.oracle.Fail(0, "malformed-answer", "produce answer: " + response.body.substr(0, 200));
+    ctx_.oracle.Fail(0, "malformed-answer", "produce answer: " + response.raw);
     return;
   }
   std::vector<AckEvent> acks;
@@ -353,6 +405,7 @@ SimReader::SimReader(ClientContext context, ReaderConfig config, NodeId self, in
       config_(std::move(config)),
       self_(self),
       index_(index),
+      codec_rng_(config_.codec_seed),
       clock_(context.clock),
       rpc_(context.clock, context.network, self),
       partitions_(static_cast<size_t>(config_.partitions)) {
@@ -420,17 +473,84 @@ void SimReader::Fetch(int32_t partition) {
   // The margin doubles with each timeout in a row (see SimProducer::Send).
   const Millis margin_ms = std::min<Millis>(
       config_.request_timeout_margin_ms << std::min(state.timeouts_in_a_row, 8), kMaxTimeoutMs);
-  rpc_.Call(config_.broker,
-            FetchHttp(config_.topic, PartitionId(partition), from, config_.max_count,
-                      config_.max_bytes, wait_ms),
-            wait_ms + std::max(margin_ms, config_.request_timeout_margin_ms),
-            [this, partition, from, previous_hw](const HttpResponse* response, bool late) {
-              OnAnswer(partition, from, previous_hw, response, late);
-            });
+  const Millis timeout_ms = wait_ms + std::max(margin_ms, config_.request_timeout_margin_ms);
+  if (codec_rng_.Chance(config_.json)) {
+    rpc_.Call(config_.broker,
+              FetchHttp(config_.topic, PartitionId(partition), from, config_.max_count,
+                        config_.max_bytes, wait_ms),
+              timeout_ms,
+              [this, partition, from, previous_hw](const HttpResponse* response, bool late) {
+                std::optional<Reply> reply;
+                if (response != nullptr) reply = FromHttp(*response, partition);
+                OnAnswer(partition, from, previous_hw, reply ? &*reply : nullptr, late);
+              });
+    return;
+  }
+  FetchRequest request;
+  request.topic = config_.topic;
+  request.partition = PartitionId(partition);
+  request.offset_spec = OffsetSpec::kExplicit;
+  request.offset = from;
+  request.max_count = config_.max_count;
+  request.max_bytes = config_.max_bytes;
+  request.timeout_ms = wait_ms;
+  rpc_.CallTyped(config_.broker, MessageKind::kFetchRequest, std::move(request), timeout_ms,
+                 [this, partition, from, previous_hw](const ApiResponse* response, bool late) {
+                   std::optional<Reply> reply;
+                   if (response != nullptr) reply = FromTyped(*response, partition);
+                   OnAnswer(partition, from, previous_hw, reply ? &*reply : nullptr, late);
+                 });
 }
 
-void SimReader::OnAnswer(int32_t partition, Offset from, Offset previous_hw,
-                         const HttpResponse* response, bool late) {
+SimReader::Reply SimReader::FromHttp(const HttpResponse& response, int32_t partition) const {
+  Reply reply;
+  reply.status = response.status;
+  reply.raw = response.body.substr(0, 200);
+  if (response.status == 200) {
+    reply.answer = ParseFetchAnswer(response, config_.topic, PartitionId(partition));
+  } else {
+    reply.error = ParseError(response);
+  }
+  return reply;
+}
+
+// What the codec would have made of the answer (EncodeResponse's status, the
+// checks of ParseFetchAnswer: every record of the asked partition).
+SimReader::Reply SimReader::FromTyped(const ApiResponse& response, int32_t partition) const {
+  Reply reply;
+  if (const auto* error = std::get_if<ApiError>(&response)) {
+    reply.status = error->http_status;
+    reply.error = *error;
+    return reply;
+  }
+  const auto* fetch = std::get_if<FetchResponse>(&response);
+  if (fetch == nullptr) {
+    reply.raw = "(typed) an answer of type " + std::to_string(response.index());
+    return reply;
+  }
+  if (fetch->partition.value() != partition) {
+    reply.raw = "(typed) an answer for partition " + std::to_string(fetch->partition.value());
+    return reply;
+  }
+  FetchAnswer answer;
+  answer.records.reserve(fetch->records.size());
+  for (const ConsumedRecord& consumed : fetch->records) {
+    if (consumed.topic != config_.topic || consumed.partition.value() != partition) {
+      reply.raw = "(typed) a record of " + consumed.topic + "/" +
+                  std::to_string(consumed.partition.value());
+      return reply;
+    }
+    answer.records.push_back(consumed.record);
+  }
+  answer.next_offset = fetch->next_offset;
+  answer.high_watermark = fetch->high_watermark;
+  answer.log_start_offset = fetch->log_start_offset;
+  reply.answer = std::move(answer);
+  return reply;
+}
+
+void SimReader::OnAnswer(int32_t partition, Offset from, Offset previous_hw, Reply* response,
+                         bool late) {
   if (stopped_) return;
   if (response == nullptr) {
     ++partitions_[static_cast<size_t>(partition)].timeouts_in_a_row;
@@ -442,10 +562,9 @@ void SimReader::OnAnswer(int32_t partition, Offset from, Offset previous_hw,
     if (!late) OnError(partition, from, *response);
     return;
   }
-  std::optional<FetchAnswer> answer =
-      ParseFetchAnswer(*response, config_.topic, PartitionId(partition));
+  std::optional<FetchAnswer>& answer = response->answer;
   if (!answer) {
-    ctx_.oracle.Fail(0, "malformed-answer", "fetch answer: " + response->body.substr(0, 200));
+    ctx_.oracle.Fail(0, "malformed-answer", "fetch answer: " + response->raw);
     return;
   }
   ReadEvent read{index_,
@@ -475,12 +594,11 @@ void SimReader::OnAnswer(int32_t partition, Offset from, Offset previous_hw,
   }
 }
 
-void SimReader::OnError(int32_t partition, Offset from, const HttpResponse& response) {
-  std::optional<ApiError> error = ParseError(response);
+void SimReader::OnError(int32_t partition, Offset from, const Reply& response) {
+  const std::optional<ApiError>& error = response.error;
   if (!error) {
-    ctx_.oracle.Fail(
-        0, "malformed-answer",
-        "fetch error " + std::to_string(response.status) + ": " + response.body.substr(0, 200));
+    ctx_.oracle.Fail(0, "malformed-answer",
+                     "fetch error " + std::to_string(response.status) + ": " + response.raw);
     return;
   }
   last_error_ = std::to_string(error->error_code) + " " + error->message;

@@ -1,6 +1,10 @@
 // Simulated clients: they speak HTTP/JSON (client_codec.h) over SimNetwork
 // (sim_rpc.h) to a broker node, exactly what a real client would send, and
-// report what they were told to the Oracle.
+// report what they were told to the Oracle. A seeded share of produce and
+// fetch calls (`json`, per call) goes through the codec; the rest travel as
+// typed requests straight to Broker::Execute (sim_wire.h): the codec is
+// exercised on every seed without paying for it on every call. Both forms of
+// an answer are judged by the same code.
 //
 // SimProducer: generates messages (keys, explicit partitions, headers,
 // binary values, explicit timestamps, all drawn from its own stream), groups
@@ -23,12 +27,14 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/base/rng.h"
 #include "core/client/produce_batcher.h"
 #include "core/protocol/messages.h"
+#include "runtime-sim/client_codec.h"
 #include "runtime-sim/node_clock.h"
 #include "runtime-sim/oracle.h"
 #include "runtime-sim/sim_clock.h"
@@ -64,6 +70,7 @@ struct ProducerConfig {
   double acks_all = 0.3;   // ... with acks=all; the rest acks=1
   Millis request_timeout_ms = 1000;
   Millis retry_backoff_ms = 50;
+  double json = 1.0;  // share of produce calls through the HTTP/JSON codec
 };
 
 class SimProducer {
@@ -96,6 +103,15 @@ class SimProducer {
     int attempts = 0;
     bool counted = true;  // its messages count in the batcher (the probe does not)
   };
+  // A produce answer, whichever way it travelled.
+  struct Reply {
+    int status = 200;
+    std::optional<std::vector<ProduceResult>> results;  // status 200 (nullopt: malformed)
+    std::optional<ApiError> error;                      // other statuses (nullopt: malformed)
+    std::string raw;                                    // the start of the body, for reports
+  };
+  static Reply FromHttp(const HttpResponse& response);
+  static Reply FromTyped(const ApiResponse& response);
   void ScheduleNext();
   void Generate();
   ProduceMessage MakeMessage();
@@ -104,8 +120,8 @@ class SimProducer {
   void Enqueue(std::vector<ProduceMessage> messages, Acks acks, bool counted);
   void Pump();
   void Send(Batch batch);
-  void OnAnswer(Batch batch, uint64_t request_id, const HttpResponse* response, bool late);
-  void OnOk(Batch batch, const HttpResponse& response, bool late);
+  void OnAnswer(Batch batch, const Reply* reply, bool late);
+  void OnOk(Batch batch, const Reply& reply, bool late);
   void Retry(Batch batch, const std::string& why);
   void Finished(const Batch& batch, size_t messages);
   Acks DrawAcks();
@@ -114,6 +130,7 @@ class SimProducer {
   ProducerConfig config_;
   const NodeId self_;
   Rng rng_;
+  Rng codec_rng_;  // JSON or typed, per call
   NodeClock clock_;
   SimRpc rpc_;
   std::unique_ptr<ProduceBatcher> batcher_;
@@ -138,6 +155,8 @@ struct ReaderConfig {
   Millis retry_backoff_ms = 50;
   Millis empty_backoff_ms = 10;  // after an empty answer (no busy loop on wait 0)
   bool audit = false;
+  double json = 1.0;        // share of fetches through the HTTP/JSON codec
+  uint64_t codec_seed = 0;  // the stream that picks JSON or typed per fetch
 };
 
 class SimReader {
@@ -171,14 +190,23 @@ class SimReader {
     int timeouts_in_a_row = 0;
   };
   void Fetch(int32_t partition);
-  void OnAnswer(int32_t partition, Offset from, Offset previous_hw, const HttpResponse* response,
-                bool late);
-  void OnError(int32_t partition, Offset from, const HttpResponse& response);
+  // A fetch answer, whichever way it travelled.
+  struct Reply {
+    int status = 200;
+    std::optional<FetchAnswer> answer;  // status 200 (nullopt: malformed)
+    std::optional<ApiError> error;      // other statuses (nullopt: malformed)
+    std::string raw;                    // the start of the body, for reports
+  };
+  Reply FromHttp(const HttpResponse& response, int32_t partition) const;
+  Reply FromTyped(const ApiResponse& response, int32_t partition) const;
+  void OnAnswer(int32_t partition, Offset from, Offset previous_hw, Reply* reply, bool late);
+  void OnError(int32_t partition, Offset from, const Reply& reply);
 
   ClientContext ctx_;
   ReaderConfig config_;
   const NodeId self_;
   const int32_t index_;
+  Rng codec_rng_;
   NodeClock clock_;
   SimRpc rpc_;
   std::vector<PartitionState> partitions_;

@@ -16,11 +16,13 @@ class SimNetwork::EndpointImpl final : public Transport {
     handler_ = std::move(handler);
   }
   const std::function<void(NodeId, Bytes)>& handler() const { return handler_; }
+  AttachmentHandler& attached_handler() { return attached_handler_; }
 
  private:
   SimNetwork& network_;
   const NodeId id_;
   std::function<void(NodeId, Bytes)> handler_;
+  AttachmentHandler attached_handler_;
 };
 
 SimNetwork::SimNetwork(SimClock& clock, Trace& trace, uint64_t seed, PathOptions defaults)
@@ -32,6 +34,11 @@ Transport& SimNetwork::Endpoint(NodeId id) {
   auto& slot = endpoints_[id];
   if (slot == nullptr) slot = std::make_unique<EndpointImpl>(*this, id);
   return *slot;
+}
+
+void SimNetwork::OnReceiveAttached(NodeId id, AttachmentHandler handler) {
+  Endpoint(id);
+  endpoints_[id]->attached_handler() = std::move(handler);
 }
 
 void SimNetwork::SetPath(NodeId from, NodeId to, const PathOptions& options) {
@@ -114,9 +121,10 @@ void SimNetwork::Drop(NodeId from, NodeId to, const char* reason, uint64_t* coun
                 reason);
 }
 
-void SimNetwork::Send(NodeId from, NodeId to, Bytes message) {
+void SimNetwork::Send(NodeId from, NodeId to, Bytes message, Attachment attachment) {
   CHECK(!message.empty());
   ++stats_.sent;
+  if (attachment != nullptr) ++stats_.sent_typed;
   const uint8_t kind = static_cast<uint8_t>(message[0]);
   trace_.Record(clock_.NowMs(), TraceKind::kSend, from.value(), to.value(), kind,
                 static_cast<int64_t>(message.size()));
@@ -128,13 +136,13 @@ void SimNetwork::Send(NodeId from, NodeId to, Bytes message) {
   if (path.rng.Chance(options.duplicate)) {
     ++stats_.duplicated;
     trace_.Record(clock_.NowMs(), TraceKind::kDuplicate, from.value(), to.value());
-    Schedule(from, to, message, path, options);
+    Schedule(from, to, message, attachment, path, options);
   }
-  Schedule(from, to, std::move(message), path, options);
+  Schedule(from, to, std::move(message), std::move(attachment), path, options);
 }
 
-void SimNetwork::Schedule(NodeId from, NodeId to, Bytes message, PathState& path,
-                          const PathOptions& options) {
+void SimNetwork::Schedule(NodeId from, NodeId to, Bytes message, Attachment attachment,
+                          PathState& path, const PathOptions& options) {
   if (path.in_flight >= options.capacity) {
     return Drop(from, to, "capacity", &stats_.dropped_capacity);
   }
@@ -148,12 +156,13 @@ void SimNetwork::Schedule(NodeId from, NodeId to, Bytes message, PathState& path
   ++path.in_flight;
   ++in_flight_total_;
   if (path.in_flight > stats_.max_in_flight) stats_.max_in_flight = path.in_flight;
-  clock_.After(delay_ms, [this, from, to, message = std::move(message)]() mutable {
-    Deliver(from, to, std::move(message));
+  clock_.After(delay_ms, [this, from, to, message = std::move(message),
+                          attachment = std::move(attachment)]() mutable {
+    Deliver(from, to, std::move(message), attachment);
   });
 }
 
-void SimNetwork::Deliver(NodeId from, NodeId to, Bytes message) {
+void SimNetwork::Deliver(NodeId from, NodeId to, Bytes message, const Attachment& attachment) {
   PathState& path = Path(from, to);
   CHECK(path.in_flight > 0 && in_flight_total_ > 0);
   --path.in_flight;
@@ -161,12 +170,15 @@ void SimNetwork::Deliver(NodeId from, NodeId to, Bytes message) {
   // A partition that began while the packet was in flight drops it too.
   if (Blocked(from, to)) return Drop(from, to, "partition", &stats_.dropped_partition);
   auto it = endpoints_.find(to);
-  if (it == endpoints_.end() || !it->second->handler()) {
+  if (it == endpoints_.end() ||
+      (attachment == nullptr ? !it->second->handler() : !it->second->attached_handler())) {
     return Drop(from, to, "no-endpoint", &stats_.dropped_no_endpoint);
   }
   ++stats_.delivered;
   trace_.Record(clock_.NowMs(), TraceKind::kDeliver, to.value(), from.value(), to.value(),
                 crc32c::Value(message));
+  if (attachment != nullptr)
+    return it->second->attached_handler()(from, std::move(message), attachment);
   it->second->handler()(from, std::move(message));
 }
 

@@ -49,6 +49,14 @@ struct PathOptions {
   size_t capacity = 4096;      // packets in flight on the path; more are dropped
 };
 
+// An object that rides with a packet without being serialised: the simulated
+// clients' codec-free path (sim_wire.h, TypedRequest/TypedResponse). Shared
+// and immutable, so a duplicated packet carries the same object.
+struct PacketAttachment {
+  virtual ~PacketAttachment() = default;
+};
+using Attachment = std::shared_ptr<const PacketAttachment>;
+
 struct DropFilter {
   std::optional<uint8_t> kind;  // nullopt: any kind
   std::optional<NodeId> from;   // nullopt: any sender
@@ -67,8 +75,15 @@ class SimNetwork {
   // stable for the network's lifetime.
   Transport& Endpoint(NodeId id);
 
-  // Sends from `from` (need not have an endpoint) to `to`.
-  void Send(NodeId from, NodeId to, Bytes message);
+  // Sends from `from` (need not have an endpoint) to `to`. The attachment,
+  // if any, goes to the receiver's attachment handler with the bytes (which
+  // are what the network model sees: kind, size, CRC in the trace).
+  void Send(NodeId from, NodeId to, Bytes message, Attachment attachment = nullptr);
+  // The receiver of packets with an attachment at endpoint `id` (a packet
+  // with one delivered where none is set is dropped as "no-endpoint").
+  using AttachmentHandler =
+      std::function<void(NodeId from, Bytes message, const Attachment& attachment)>;
+  void OnReceiveAttached(NodeId id, AttachmentHandler handler);
 
   // Options of every path without an override, and per-path overrides.
   void set_default_path(const PathOptions& options) { defaults_ = options; }
@@ -89,6 +104,7 @@ class SimNetwork {
 
   struct Stats {
     uint64_t sent = 0, delivered = 0, duplicated = 0;
+    uint64_t sent_typed = 0;  // of `sent`: with an attachment (the codec-free path)
     uint64_t dropped_loss = 0, dropped_partition = 0, dropped_capacity = 0;
     uint64_t dropped_filter = 0, dropped_no_endpoint = 0;
     uint64_t max_in_flight = 0;  // on any one path
@@ -108,8 +124,9 @@ class SimNetwork {
   PathState& Path(NodeId from, NodeId to);
   const PathOptions& OptionsFor(NodeId from, NodeId to) const;
   bool Filtered(uint8_t kind, NodeId from, NodeId to, PathState& path);
-  void Schedule(NodeId from, NodeId to, Bytes message, PathState& path, const PathOptions& options);
-  void Deliver(NodeId from, NodeId to, Bytes message);
+  void Schedule(NodeId from, NodeId to, Bytes message, Attachment attachment, PathState& path,
+                const PathOptions& options);
+  void Deliver(NodeId from, NodeId to, Bytes message, const Attachment& attachment);
   void Drop(NodeId from, NodeId to, const char* reason, uint64_t* counter);
 
   SimClock& clock_;

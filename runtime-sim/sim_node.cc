@@ -24,7 +24,12 @@ SimNode::SimNode(SimClock& clock, SimNetwork& network, Trace& trace, NodeConfig 
       node_disk_(disk_, clock_) {
   logger_.set_echo(config_.echo_log);
   logger_.set_max_lines(1000);
-  endpoint_.OnReceive([this](NodeId from, Bytes packet) { OnPacket(from, std::move(packet)); });
+  endpoint_.OnReceive(
+      [this](NodeId from, Bytes packet) { OnPacket(from, std::move(packet), nullptr); });
+  network_.OnReceiveAttached(config_.broker.id,
+                             [this](NodeId from, Bytes packet, const Attachment& attachment) {
+                               OnPacket(from, std::move(packet), attachment);
+                             });
 }
 
 SimNode::~SimNode() {
@@ -33,6 +38,7 @@ SimNode::~SimNode() {
   broker_.reset();
   clock_.CancelAll();
   endpoint_.OnReceive([](NodeId, const Bytes&) {});
+  network_.OnReceiveAttached(config_.broker.id, nullptr);
 }
 
 Status SimNode::Start() {
@@ -102,7 +108,7 @@ void SimNode::set_buggify_rate(double rate) {
   if (buggify_ != nullptr) buggify_->set_rate(rate);
 }
 
-void SimNode::OnPacket(NodeId from, Bytes packet) {
+void SimNode::OnPacket(NodeId from, Bytes packet, Attachment attachment) {
   if (!up()) {
     trace_.Record(sim_clock_.NowMs(), TraceKind::kDrop, id().value(), from.value(), id().value(), 0,
                   "node-down");
@@ -124,10 +130,12 @@ void SimNode::OnPacket(NodeId from, Bytes packet) {
     return;
   }
   clock_.Deliver(clock_.incarnation(),
-                 [this, from, packet = std::move(packet)] { Handle(from, packet); });
+                 [this, from, packet = std::move(packet), attachment = std::move(attachment)] {
+                   Handle(from, packet, attachment);
+                 });
 }
 
-void SimNode::Handle(NodeId from, const Bytes& packet) {
+void SimNode::Handle(NodeId from, const Bytes& packet, const Attachment& attachment) {
   CHECK(up());
   std::optional<EnvelopeView> envelope = PeekEnvelope(packet);
   CHECK_MSG(envelope.has_value(), "a simulated client sent a malformed envelope");
@@ -135,6 +143,18 @@ void SimNode::Handle(NodeId from, const Bytes& packet) {
     return;  // brokers take requests only (replication joins later)
   }
   const uint64_t request_id = envelope->request_id;
+  if (attachment != nullptr) {
+    const auto* typed = dynamic_cast<const TypedRequest*>(attachment.get());
+    CHECK_MSG(typed != nullptr, "a simulated client attached something else than a request");
+    const uint64_t incarnation = clock_.incarnation();
+    // A copy: a duplicated packet carries the same request.
+    broker_->Execute(typed->request, [this, from, request_id, incarnation](ApiResponse response) {
+      if (!up() || clock_.incarnation() != incarnation) return;
+      network_.Send(id(), from, EncodeTypedPacket(MessageKind::kResponse, request_id),
+                    std::make_shared<TypedResponse>(std::move(response)));
+    });
+    return;
+  }
   std::optional<HttpRequest> http = DecodeHttpRequest(envelope->payload);
   CHECK_MSG(http.has_value(), "a simulated client sent a malformed request");
   std::variant<ApiRequest, ApiError> decoded = DecodeRequest(*http, config_.broker.limits);

@@ -5,7 +5,9 @@
 //
 // Requests arrive over SimNetwork as Envelope{HttpRequest}; the node runs the
 // production path DecodeRequest -> Broker::Execute -> EncodeResponse and
-// sends back Envelope{HttpResponse} with the same request id.
+// sends back Envelope{HttpResponse} with the same request id. A typed
+// request (sim_wire.h, the codec-free path) goes to Broker::Execute as is and
+// its answer back as a TypedResponse.
 //
 // Lifecycle: Start() -> up; Crash() -> down (the broker object is destroyed,
 // every node timer cancelled, the SimDisk's power-loss model applied, and
@@ -102,8 +104,8 @@ class SimNode {
   void set_buggify_rate(double rate);
 
  private:
-  void OnPacket(NodeId from, Bytes packet);
-  void Handle(NodeId from, const Bytes& packet);
+  void OnPacket(NodeId from, Bytes packet, Attachment attachment);
+  void Handle(NodeId from, const Bytes& packet, const Attachment& attachment);
   void Reply(NodeId to, uint64_t request_id, const HttpResponse& response);
 
   SimClock& sim_clock_;

@@ -36,8 +36,13 @@ class SimRpc {
   SimRpc(const SimRpc&) = delete;
   SimRpc& operator=(const SimRpc&) = delete;
 
+  // The codec-free form (sim_wire.h): the answer is the broker's ApiResponse.
+  using TypedCallback = std::function<void(const ApiResponse* response, bool late)>;
+
   // Returns the request id.
   uint64_t Call(NodeId to, const HttpRequest& request, Millis timeout_ms, Callback callback);
+  uint64_t CallTyped(NodeId to, MessageKind kind, ApiRequest request, Millis timeout_ms,
+                     TypedCallback callback);
   void Stop();
 
   NodeId self() const { return self_; }
@@ -46,18 +51,25 @@ class SimRpc {
   uint64_t late_responses() const { return late_responses_; }
 
  private:
+  // One of the two callbacks is set, by the form of the call.
+  struct Handlers {
+    Callback http;
+    TypedCallback typed;
+    void Timeout() const { http ? http(nullptr, false) : typed(nullptr, false); }
+  };
   struct Pending {
     TimerId timer = kNoTimer;
-    Callback callback;
+    Handlers handlers;
   };
-  void OnPacket(NodeId from, const Bytes& packet);
+  uint64_t Register(Millis timeout_ms, Handlers handlers);
+  void OnPacket(NodeId from, const Bytes& packet, const Attachment& attachment);
   void OnTimeout(uint64_t request_id);
 
   SimClock& clock_;
   SimNetwork& network_;
   const NodeId self_;
   std::map<uint64_t, Pending> pending_;
-  std::map<uint64_t, Callback> late_;  // timed out; ids ascend, so begin() is the oldest
+  std::map<uint64_t, Handlers> late_;  // timed out; ids ascend, so begin() is the oldest
   uint64_t next_request_id_ = 1;
   uint64_t timeouts_ = 0;
   uint64_t late_responses_ = 0;

@@ -102,6 +102,14 @@ Bytes EncodeEnvelope(const Envelope& envelope) {
   return out;
 }
 
+Bytes EncodeTypedPacket(MessageKind kind, uint64_t request_id) {
+  Bytes out;
+  out.reserve(kEnvelopeHeader);
+  PutFixed8(&out, static_cast<uint8_t>(kind));
+  PutFixed64(&out, request_id);
+  return out;
+}
+
 std::optional<EnvelopeView> PeekEnvelope(ByteView message) {
   if (message.size() < kEnvelopeHeader) return std::nullopt;
   return EnvelopeView{static_cast<MessageKind>(static_cast<uint8_t>(message[0])),

@@ -22,6 +22,8 @@
 
 #include "core/base/types.h"
 #include "core/protocol/http.h"
+#include "core/protocol/messages.h"
+#include "runtime-sim/sim_network.h"
 
 namespace gafka::sim {
 
@@ -61,6 +63,22 @@ std::optional<EnvelopeView> PeekEnvelope(ByteView message);
 // Whole packets in one buffer (the hot path: no intermediate copies).
 Bytes EncodeRequestPacket(uint64_t request_id, const HttpRequest& request);  // kind by route
 Bytes EncodeResponsePacket(uint64_t request_id, const HttpResponse& response);
+
+// The codec-free path: a share of the simulated clients' produce and fetch
+// calls (workload.json) skips the HTTP/JSON codec. The packet is an envelope
+// with an empty payload (same kind byte and request id, so drop filters,
+// loss, latency and the trace treat it like any other); the request or the
+// response rides with it as a SimNetwork attachment and goes to
+// Broker::Execute as is.
+struct TypedRequest final : PacketAttachment {
+  explicit TypedRequest(ApiRequest r) : request(std::move(r)) {}
+  ApiRequest request;
+};
+struct TypedResponse final : PacketAttachment {
+  explicit TypedResponse(ApiResponse r) : response(std::move(r)) {}
+  ApiResponse response;
+};
+Bytes EncodeTypedPacket(MessageKind kind, uint64_t request_id);
 
 Bytes EncodeHttpRequest(const HttpRequest& request);
 void AppendHttpRequest(const HttpRequest& request, Bytes* out);

@@ -24,6 +24,7 @@ std::string RunResult::Summary() const {
          " torn=" + std::to_string(torn_tails) + " dropped_tails=" + std::to_string(dropped_tails) +
          " sync_fail=" + std::to_string(sync_failures) + " packets=" + std::to_string(packets) +
          " lost_packets=" + std::to_string(packets_dropped) +
+         " typed_packets=" + std::to_string(packets_typed) +
          (buggify_fired > 0 ? " buggify=" + std::to_string(buggify_fired) : "") +
          (lying_syncs > 0 ? " LYING_SYNCS=" + std::to_string(lying_syncs) : "") +
          (replication
@@ -166,6 +167,7 @@ void Simulation::Chaos() {
     config.broker = nodes_[0]->id();
     config.topic = options_.topic;
     config.partitions = options_.partitions;
+    config.codec_seed = Rng(options_.seed).Fork("reader-codec/" + std::to_string(i)).Next();
     const NodeId self(kReaderBase + i);
     readers_.push_back(std::make_unique<SimReader>(ctx, config, self, i));
     clients.push_back(self);
@@ -303,6 +305,7 @@ void Simulation::Audit() {
   config.audit = true;
   config.max_count = std::max(config.max_count, 1000);
   config.max_bytes = std::max<int64_t>(config.max_bytes, 1 << 20);
+  config.codec_seed = Rng(options_.seed).Fork("auditor-codec").Next();
   auditor_ = std::make_unique<SimReader>(ClientContext{clock_, network_, trace_, oracle_}, config,
                                          NodeId(kAuditorId), -1);
   auditor_->Start();
@@ -351,6 +354,7 @@ void Simulation::Finish(RunResult* result) {
   }
   if (replication_) result->replication = replication_->stats();
   result->packets = network_.stats().sent;
+  result->packets_typed = network_.stats().sent_typed;
   const auto& net = network_.stats();
   result->packets_dropped = net.dropped_loss + net.dropped_partition + net.dropped_capacity +
                             net.dropped_filter + net.dropped_no_endpoint;

@@ -57,6 +57,7 @@ struct RunResult {
   uint64_t messages_sent = 0, acks = 0, records_read = 0;
   uint64_t crashes = 0, restarts = 0, partitions = 0, pauses = 0;
   uint64_t packets = 0, packets_dropped = 0;
+  uint64_t packets_typed = 0;  // of `packets`: codec-free (the rest carry HTTP/JSON or replication)
   uint64_t torn_tails = 0, dropped_tails = 0, sync_failures = 0, lying_syncs = 0;
   uint64_t buggify_fired = 0;
   std::optional<ReplicationStats> replication;  // replication scenarios

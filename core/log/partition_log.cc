@@ -255,11 +255,14 @@ Result<bool> PartitionLog::Impl::ReadSegment(Segment& segment, Offset from, Offs
                                              size_t* bytes) {
   CHECK(from >= segment.base_offset() && from < segment.next_offset());
   CHECK(out != nullptr && bytes != nullptr);
-  const wal::IndexPosition start = segment.index().Lookup(from);
+  const wal::IndexPosition start = segment.ReadStart(from);
   RecordCursor cursor(segment.file(), start.position, segment.size());
   const Offset end = std::min(stop, segment.next_offset());
   for (Offset expected = start.offset; expected < end; ++expected) {
-    if (out->records.size() >= max_count) return false;
+    if (out->records.size() >= max_count) {
+      segment.NoteReadEnd(expected, cursor.position());
+      return false;
+    }
     const uint64_t position = cursor.position();
     const bool wanted = expected >= from;
     wal::Checked c;
@@ -271,11 +274,16 @@ Result<bool> PartitionLog::Impl::ReadSegment(Segment& segment, Offset from, Offs
           step == RecordCursor::Step::kEnd ? wal::DecodeOutcome::kTruncated : c.outcome);
     }
     if (!wanted) continue;
-    if (!out->records.empty() && *bytes + c.size > max_bytes) return false;
+    if (!out->records.empty() && *bytes + c.size > max_bytes) {
+      segment.NoteReadEnd(expected, position);
+      return false;
+    }
     *bytes += c.size;
     out->records.push_back(std::move(record));
     out->next_offset = expected + 1;
   }
+  // The next read of a tailing reader starts here.
+  if (end > from) segment.NoteReadEnd(end, cursor.position());
   return true;
 }
 

@@ -100,9 +100,30 @@ Status Segment::Append(std::string_view bytes, std::span<const RecordMeta> metas
   return Status::Ok();
 }
 
+IndexPosition Segment::ReadStart(Offset from) const {
+  IndexPosition start = index_.Lookup(from);
+  for (const IndexPosition& hint : read_hints_) {
+    if (hint.offset > start.offset && hint.offset <= from && hint.offset <= next_offset()) {
+      start = IndexPosition{hint.offset, hint.position, kNoTimestamp};
+    }
+  }
+  return start;
+}
+
+void Segment::NoteReadEnd(Offset offset, uint64_t position) {
+  CHECK(offset >= base_offset() && offset <= next_offset() && position <= size());
+  if (offset == base_offset()) return;  // the index has it
+  for (const IndexPosition& hint : read_hints_) {
+    if (hint.offset == offset) return;
+  }
+  read_hints_[next_read_hint_] = IndexPosition{offset, position, kNoTimestamp};
+  next_read_hint_ = (next_read_hint_ + 1) % kReadHints;
+}
+
 Status Segment::Truncate(Disk& disk, Offset new_next) {
   CHECK(new_next >= base_offset() && new_next <= next_offset());
   if (new_next == next_offset()) return Status::Ok();
+  read_hints_.fill(IndexPosition{});
   uint64_t position = 0;
   Millis max_timestamp_ms = kNoTimestamp;
   if (new_next > base_offset()) {

@@ -13,6 +13,7 @@
 // - synced_writes() <= writes(); dirty() == (synced_writes() != writes()).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -67,6 +68,15 @@ class Segment {
   uint64_t size() const { return index_.size(); }
   bool empty() const { return index_.empty(); }
   const SegmentIndex& index() const { return index_; }
+  // Where a read of `from` starts: the index entry at or before it, or a
+  // later position where an earlier read ended (so a tailing reader goes on
+  // where it stopped instead of re-scanning up to index-interval bytes of
+  // records from the sparse entry). The hint's max_timestamp_before_ms is
+  // not kept: use index().Lookup() for timestamps.
+  IndexPosition ReadStart(Offset from) const;
+  // Record `offset` (<= next_offset()) starts at byte `position`: a read
+  // ended there. Forgotten by Truncate (offsets are reused after a cut).
+  void NoteReadEnd(Offset offset, uint64_t position);
   File& file() { return *file_; }
   const std::string& log_path() const { return file_->path(); }
   std::string index_path() const;
@@ -90,6 +100,10 @@ class Segment {
   Millis created_ms_;
   uint64_t writes_ = 0;
   uint64_t synced_writes_ = 0;
+  // A few read ends (one per concurrent tailing reader, round robin).
+  static constexpr size_t kReadHints = 4;
+  std::array<IndexPosition, kReadHints> read_hints_{};
+  size_t next_read_hint_ = 0;
 };
 
 // Reads consecutive records of one file from `position` up to `end` through a

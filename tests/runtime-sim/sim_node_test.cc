@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "runtime-sim/client_codec.h"
@@ -187,6 +188,71 @@ TEST_F(SimNodeTest, ServesRequestsThroughTheCodec) {
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].value, message.value);
   EXPECT_EQ(records[0].key, message.key);
+}
+
+// The codec-free path (sim_wire.h): a typed produce and fetch reach the same
+// broker and see what JSON calls wrote, and an error comes back as ApiError.
+TEST_F(SimNodeTest, ServesTypedRequestsWithoutTheCodec) {
+  ASSERT_TRUE(node_.Start().ok());
+  CreateTopic();
+  auto call_typed = [&](MessageKind kind, ApiRequest request) {
+    std::optional<ApiResponse> answer;
+    bool done = false;
+    rpc_.CallTyped(node_.id(), kind, std::move(request), 5000,
+                   [&](const ApiResponse* response, bool late) {
+                     if (late) return;
+                     done = true;
+                     if (response != nullptr) answer = *response;
+                   });
+    clock_.RunUntilCondition([&] { return done; });
+    return answer;
+  };
+  ProduceMessage first;
+  first.value = "by json";
+  auto json = Call(ProduceHttp("t", std::vector<ProduceMessage>{first}, Acks::kAll));
+  ASSERT_TRUE(json.has_value());
+  ASSERT_EQ(json->status, 200) << json->body;
+
+  ProduceRequest produce;
+  produce.topic = "t";
+  produce.batch_form = true;
+  produce.acks = Acks::kAll;
+  produce.messages.resize(2);
+  produce.messages[0].value = "typed \x01";
+  produce.messages[1].value = "typed two";
+  produce.messages[1].key = "k";
+  auto produced = call_typed(MessageKind::kProduceRequest, produce);
+  ASSERT_TRUE(produced.has_value());
+  const auto* results = std::get_if<ProduceResponse>(&*produced);
+  ASSERT_NE(results, nullptr);
+  ASSERT_EQ(results->results.size(), 2u);
+  EXPECT_EQ(results->results[0].offset, Offset(1));
+  EXPECT_EQ(results->results[1].offset, Offset(2));
+
+  FetchRequest fetch;
+  fetch.topic = "t";
+  fetch.partition = PartitionId(0);
+  fetch.offset = Offset(0);
+  auto fetched = call_typed(MessageKind::kFetchRequest, fetch);
+  ASSERT_TRUE(fetched.has_value());
+  const auto* records = std::get_if<FetchResponse>(&*fetched);
+  ASSERT_NE(records, nullptr);
+  ASSERT_EQ(records->records.size(), 3u);
+  EXPECT_EQ(records->records[0].record.value, "by json");
+  EXPECT_EQ(records->records[1].record.value, "typed \x01");
+  EXPECT_EQ(records->records[2].record.key, std::optional<std::string>("k"));
+  EXPECT_EQ(records->high_watermark, Offset(3));
+  // The JSON reader sees the typed writes byte for byte.
+  const auto read = ReadAll();
+  ASSERT_EQ(read.size(), 3u);
+  EXPECT_EQ(read[1].value, "typed \x01");
+
+  fetch.topic = "missing";
+  auto refused = call_typed(MessageKind::kFetchRequest, fetch);
+  ASSERT_TRUE(refused.has_value());
+  const auto* error = std::get_if<ApiError>(&*refused);
+  ASSERT_NE(error, nullptr);
+  EXPECT_EQ(error->http_status, 404);
 }
 
 TEST_F(SimNodeTest, BadRequestGetsTheErrorEnvelope) {

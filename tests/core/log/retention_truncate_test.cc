@@ -90,6 +90,36 @@ TEST(LogTruncate, CutsWithinASegmentAndDeletesLaterOnes) {
             (std::map<Epoch, Offset>{{Epoch(1), Offset(0)}, {Epoch(2), Offset(15)}}));
 }
 
+// Reads remember where they ended (Segment::ReadStart): a cut makes those
+// positions wrong, and records appended after it must be read at their own.
+TEST(LogTruncate, ReadsAfterACutDoNotUseWhereEarlierReadsEnded) {
+  SimWorld world;
+  auto log = world.Open();
+  world.AppendN(*log, 0, 40);
+  auto first = log->Read(Offset(13), 3, 1 << 20);  // ends at 16, inside segment 11
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->records.size(), 3u);
+  auto tail = log->Read(Offset(16), 2, 1 << 20);  // continues from the hint
+  ASSERT_TRUE(tail.ok());
+  ExpectRecordIs(tail->records[0], 16);
+  ASSERT_TRUE(log->Truncate(Offset(14)).ok());
+  std::vector<RecordInput> replacements;
+  for (int i = 14; i < 20; ++i) {
+    RecordInput in = Input(i);
+    in.value = "new " + std::to_string(i) + std::string(static_cast<size_t>(i), 'x');
+    replacements.push_back(in);
+  }
+  ASSERT_TRUE(log->Append(replacements, Epoch(2), [](Status) {}).ok());
+  world.clock().RunAll();
+  auto again = log->Read(Offset(16), 2, 1 << 20);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  ASSERT_EQ(again->records.size(), 2u);
+  EXPECT_EQ(again->records[0].offset, Offset(16));
+  EXPECT_EQ(again->records[0].value, "new 16" + std::string(16, 'x'));
+  EXPECT_EQ(again->records[1].value, "new 17" + std::string(17, 'x'));
+  EXPECT_TRUE(log->failed().ok());
+}
+
 TEST(LogTruncate, IntoASealedSegmentUnsealsItAndItBecomesActive) {
   SimWorld world;
   auto log = world.Open();
