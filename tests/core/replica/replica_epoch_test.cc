@@ -13,26 +13,13 @@
 namespace gafka::testing {
 namespace {
 
-class ReplicaEpochTest : public ::testing::TestWithParam<uint64_t> {
+class ReplicaEpochTest : public LeaderFollowerTest {
  protected:
-  void SetUp() override {
-    cluster_ = std::make_unique<ReplicaCluster>(GetParam());
-    cluster_->OpenWithTopic("t", 1);
-    Run(500);  // the follower mirrors the topic and catches up
-  }
-  ReplicaNode& leader() { return cluster_->node(1); }
-  ReplicaNode& follower() { return cluster_->node(2); }
-  void Run(Millis ms) { cluster_->Run(ms); }
-  ApiResponse Produce(ReplicaNode& node, const std::string& value, Acks acks) {
-    return node.Call(BrokerHarness::ProduceOne("t", std::nullopt, value, acks, 0));
-  }
   // The epoch `node` stamps on a new record (it must lead).
   Epoch WriteEpoch(ReplicaNode& node, const std::string& value) {
     EXPECT_EQ(ErrorCode(Produce(node, value, Acks::kLeader)), 0);
     return node.Offsets("t", 0).leader_epoch;
   }
-
-  std::unique_ptr<ReplicaCluster> cluster_;
 };
 
 // The old leader dies, the follower is promoted, and the old leader is

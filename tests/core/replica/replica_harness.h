@@ -162,4 +162,24 @@ class ReplicaCluster {
   std::map<int, std::unique_ptr<ReplicaNode>> nodes_;
 };
 
+// The fixture of two-node tests on one partition: node 1 leads, node 2
+// follows; SetUp opens both with topic "t" and lets the follower catch up.
+// Parameterised by the seed.
+class LeaderFollowerTest : public ::testing::TestWithParam<uint64_t> {
+ protected:
+  void SetUp() override {
+    cluster_ = std::make_unique<ReplicaCluster>(GetParam());
+    cluster_->OpenWithTopic("t", 1);
+    Run(500);  // the follower mirrors the topic and catches up
+  }
+  ReplicaNode& leader() { return cluster_->node(1); }
+  ReplicaNode& follower() { return cluster_->node(2); }
+  void Run(Millis ms) { cluster_->Run(ms); }
+  ApiResponse Produce(ReplicaNode& node, const std::string& value, Acks acks) {
+    return node.Call(BrokerHarness::ProduceOne("t", std::nullopt, value, acks, 0));
+  }
+
+  std::unique_ptr<ReplicaCluster> cluster_;
+};
+
 }  // namespace gafka::testing

@@ -27,24 +27,11 @@ sim::DiskFaults SlowSync(Millis ms) {
   return faults;
 }
 
-class ReplicaPipelineTest : public ::testing::TestWithParam<uint64_t> {
+class ReplicaPipelineTest : public LeaderFollowerTest {
  protected:
-  void SetUp() override {
-    cluster_ = std::make_unique<ReplicaCluster>(GetParam());
-    cluster_->OpenWithTopic("t", 1);
-    Run(500);  // the follower mirrors the topic and catches up
-  }
-  ReplicaNode& leader() { return cluster_->node(1); }
-  ReplicaNode& follower() { return cluster_->node(2); }
-  void Run(Millis ms) { cluster_->Run(ms); }
-  ApiResponse Produce(ReplicaNode& node, const std::string& value, Acks acks) {
-    return node.Call(BrokerHarness::ProduceOne("t", std::nullopt, value, acks, 0));
-  }
   std::string LeaderStatus() {
     return As<StatusResponse>(leader().Call(StatusRequest{})).json_extra;
   }
-
-  std::unique_ptr<ReplicaCluster> cluster_;
 };
 
 // (b) The follower holds a write durably before the leader does: the HW (and
