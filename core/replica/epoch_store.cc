@@ -14,7 +14,10 @@ namespace {
 constexpr uint32_t kMagic = 0x4c505247;  // "GRPL"
 constexpr uint32_t kVersion1 = 1;
 constexpr size_t kSize1 = 16;
-constexpr uint32_t kVersion = 2;
+constexpr uint32_t kVersion2 = 2;
+constexpr uint32_t kVersion = 3;
+constexpr uint32_t kLed = 1;
+constexpr uint32_t kReplicated = 2;
 constexpr size_t kSize = 20;
 constexpr std::string_view kFileName = "replica.state";
 constexpr std::string_view kTempFileName = "replica.state.tmp";
@@ -45,9 +48,10 @@ Result<Epoch> EpochStore::Load() {
   GAFKA_ASSIGN_OR_RETURN(std::unique_ptr<File> file, disk_.Open(path, OpenMode::kOpenExisting));
   std::string bytes;
   GAFKA_RETURN_IF_ERROR(file->Read(0, kSize + 1, &bytes));
-  const bool v1 = bytes.size() == kSize1 && DecodeFixed32(bytes.data() + 4) == kVersion1;
+  const uint32_t version = bytes.size() >= 8 ? DecodeFixed32(bytes.data() + 4) : 0;
+  const bool v1 = bytes.size() == kSize1 && version == kVersion1;
   const size_t crc_at = v1 ? 12 : 16;
-  if ((!v1 && (bytes.size() != kSize || DecodeFixed32(bytes.data() + 4) != kVersion)) ||
+  if ((!v1 && (bytes.size() != kSize || (version != kVersion && version != kVersion2))) ||
       DecodeFixed32(bytes.data()) != kMagic ||
       DecodeFixed32(bytes.data() + crc_at) != crc32c::Value(bytes.data(), crc_at)) {
     return Corruption(path +
@@ -55,7 +59,9 @@ Result<Epoch> EpochStore::Load() {
                       "other broker's status (docs/operations.md)");
   }
   stored_ = Epoch(static_cast<int32_t>(DecodeFixed32(bytes.data() + 8)));
-  led_ = !v1 && DecodeFixed32(bytes.data() + 12) == 1;
+  const uint32_t flags = v1 ? 0 : DecodeFixed32(bytes.data() + 12);
+  led_ = (flags & kLed) != 0;
+  replicated_ = version == kVersion && (flags & kReplicated) != 0;
   CHECK(stored_.value() >= 0);
   return stored_;
 }
@@ -66,7 +72,7 @@ Status EpochStore::Store(Epoch epoch, bool led) {
   PutFixed32(&bytes, kMagic);
   PutFixed32(&bytes, kVersion);
   PutFixed32(&bytes, static_cast<uint32_t>(epoch.value()));
-  PutFixed32(&bytes, led ? 1 : 0);
+  PutFixed32(&bytes, (led ? kLed : 0) | (replicated_ ? kReplicated : 0));
   PutFixed32(&bytes, crc32c::Value(bytes.data(), 16));
   CHECK(bytes.size() == kSize);
   const std::string temp = JoinPath(data_dir_, kTempFileName);
@@ -80,6 +86,14 @@ Status EpochStore::Store(Epoch epoch, bool led) {
   stored_ = epoch;
   led_ = led;
   return Status::Ok();
+}
+
+Status EpochStore::MarkReplicated() {
+  if (replicated_) return Status::Ok();
+  replicated_ = true;
+  Status stored = Store(stored_, led_);
+  if (!stored.ok()) replicated_ = false;
+  return stored;
 }
 
 }  // namespace gafka

@@ -1,8 +1,10 @@
 // EpochStore: the broker's leader epoch, durable in <data_dir>/replica.state.
-// Format (20 bytes, little-endian): magic u32 "GRPL", version u32 (2),
-// epoch i32, led u32 (1: this broker led that epoch, 0: it learned of it),
-// crc32c u32 of the 16 bytes before it. Version 1 (16 bytes, no `led`) is
-// still read, as "not led". Written atomically:
+// Format (20 bytes, little-endian): magic u32 "GRPL", version u32 (3),
+// epoch i32, flags u32 (bit 0 "led": this broker led that epoch, else it
+// learned of it; bit 1 "replicated": a follower was ever told it is in this
+// broker's ISR), crc32c u32 of the 16 bytes before it. Version 2 (the same
+// layout, the word is 1 for led) and version 1 (16 bytes, no word: not led)
+// are still read, as never replicated. Written atomically:
 // replica.state.tmp, SyncNow, Rename, SyncDir. A missing file is epoch 0; a
 // corrupt one is an error (the broker refuses to start: guessing an epoch
 // could let two leaders share one). Owned by the ReplicaManager; loop only.
@@ -38,12 +40,19 @@ class EpochStore {
   Status Store(Epoch epoch, bool led = false);
   // Whether the stored epoch was led by this broker (after Load or Store).
   bool led() const { return led_; }
+  // Whether a follower was ever told it is in this broker's ISR (sticky:
+  // Store keeps it). Then a follower may hold a promotion lease across this
+  // broker's restart, and a restart as leader must not commit alone at once.
+  bool replicated() const { return replicated_; }
+  // Sets `replicated`; durable when it returns ok.
+  Status MarkReplicated();
 
  private:
   Disk& disk_;
   std::string data_dir_;
   Epoch stored_{0};
   bool led_ = false;
+  bool replicated_ = false;
 };
 
 }  // namespace gafka

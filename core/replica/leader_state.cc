@@ -37,6 +37,7 @@ std::vector<std::function<void(Status)>> LeaderState::Update(Offset leader_durab
     if (!f.in_sync && recent && f.durable_offset >= high_watermark_) f.in_sync = true;
     if (f.in_sync) candidate = std::min(candidate, f.durable_offset);
   }
+  if (now_ms < hold_until_ms_) candidate = high_watermark_;
   high_watermark_ = std::max(high_watermark_, candidate);
   CHECK_MSG(high_watermark_ >= before, "the HW never decreases on a leader");
   std::vector<std::function<void(Status)>> ready;

@@ -41,6 +41,11 @@ class LeaderState {
   // offset order); the caller runs them.
   std::vector<std::function<void(Status)>> Update(Offset leader_durable, Millis now_ms);
 
+  // Until `until_ms` the HW does not advance (a restarted leader whose
+  // followers may still hold promotion leases from before the restart: what
+  // it appended alone must not count as committed until those leases ran out).
+  void HoldUntil(Millis until_ms) { hold_until_ms_ = until_ms; }
+
   // Registers an acks=all wait: `done` runs (through Update's result) once
   // HW >= end_offset.
   void WaitFor(Offset end_offset, std::function<void(Status)> done);
@@ -67,6 +72,7 @@ class LeaderState {
  private:
   Millis lag_time_max_ms_;
   Offset high_watermark_;
+  Millis hold_until_ms_ = -1;
   std::map<NodeId, FollowerPosition> followers_;
   std::multimap<Offset, std::function<void(Status)>> waiters_;
 };

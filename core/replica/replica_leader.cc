@@ -166,6 +166,16 @@ FetchPartitionReply ReplicaManager::ReadPartition(const FetchPartition& request,
   out.log_start_offset = log.start_offset();
   out.log_end_offset = log.end_offset();
   out.in_sync = StateFor(*partition).InSync(follower);
+  if (out.in_sync && !epoch_store_.replicated()) {
+    // Once told it is in sync, the follower holds a promotion lease that
+    // outlives a restart of ours: remember that durably first (see Open).
+    Status marked = epoch_store_.MarkReplicated();
+    if (!marked.ok()) {
+      env_.logger.Log(LogLevel::kWarn, "replication: cannot record that followers are in sync: " +
+                                           marked.ToString());
+      out.in_sync = false;
+    }
+  }
   if (!partition->Serviceable().ok()) {
     out.status = FetchPartitionStatus::kFailed;
     return out;

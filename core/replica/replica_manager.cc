@@ -58,6 +58,24 @@ Status ReplicaManager::Open() {
     // that tail. The epoch is our next ballot (NextLedEpoch): never one
     // another broker may lead, whatever it learned meanwhile.
     GAFKA_RETURN_IF_ERROR(RaiseEpoch(NextLedEpoch(epoch_, config_.self), /*led=*/true));
+    // A follower told before our restart that it was in sync may still hold
+    // its promotion lease (until replica_lag_time_max_ms after its last
+    // caught-up fetch); were it promoted, whatever we committed alone would
+    // be lost. So nothing new commits (HW, acks=all, group offsets) until
+    // every such lease has run out or the followers are back in sync.
+    if (epoch_store_.replicated()) {
+      hold_until_ms_ = env_.clock.NowMs() + config_.replica_lag_time_max_ms;
+      env_.logger.Log(LogLevel::kInfo,
+                      "replication: restarted as leader with followers; commits wait " +
+                          std::to_string(config_.replica_lag_time_max_ms) +
+                          " ms for their promotion leases to run out");
+      // The commit point is what we hold now; from here on the hold decides.
+      for (const auto& [name, topic] : topics_.topics()) {
+        for (const auto& partition : topic->partitions) {
+          if (partition->Serviceable().ok()) UpdatePartition(*partition);
+        }
+      }
+    }
     ScheduleIsrCheck();
   } else {
     // Until the leader says what is committed, nothing local is (a tail
@@ -224,6 +242,7 @@ void ReplicaManager::RefreshOffsetsCache() {
 
 void ReplicaManager::CompleteOffsetWaiters() {
   if (offset_waiters_.empty() || !leading_) return;
+  if (env_.clock.NowMs() < hold_until_ms_) return;  // see Open: leases from before a restart
   // The lowest version every follower in sync (for offsets) holds.
   uint64_t covered = offsets_version_;
   const Millis now = env_.clock.NowMs();
@@ -287,6 +306,7 @@ LeaderState& ReplicaManager::StateFor(Partition& partition) {
     slot.partition = &partition;
     slot.state = std::make_unique<LeaderState>(partition.log().durable_offset(),
                                                config_.replica_lag_time_max_ms);
+    slot.state->HoldUntil(hold_until_ms_);
   }
   return *slot.state;
 }

@@ -199,6 +199,8 @@ class ReplicaManager {
   size_t appends_pending_ = 0;
   TimerId fetch_timer_ = kNoTimer;
   Millis last_reply_ms_ = -1;
+  // Leader: nothing commits before this time (a restart with followers; Open).
+  Millis hold_until_ms_ = -1;
   std::map<PartitionKey, bool> in_sync_;  // as the leader last said
   NodeId leader_id_{0};                   // as the leader's last reply said
   uint64_t applied_offsets_hash_ = 0;     // of the leader's values we hold durably

@@ -104,6 +104,55 @@ TEST_P(ReplicaPipelineTest, LeaderRestartedAfterLosingAShippedTailMakesTheFollow
   EXPECT_TRUE(truncated);
 }
 
+// A follower once told it is in sync holds a promotion lease that outlives a
+// restart of the leader. The restarted leader (the follower cut off, so it
+// never hears of the restart) commits nothing alone — no HW advance, no
+// acks=all answer — until that lease has run out (replica_lag_time_max_ms,
+// 1 s here); promoting the follower inside the window loses nothing acked.
+TEST_P(ReplicaPipelineTest, RestartedLeaderCommitsNothingAloneWhileAFollowersLeaseMayLast) {
+  ASSERT_EQ(ErrorCode(Produce(leader(), "a", Acks::kAll)), 0);
+  // The follower is in the ISR now; the reply that ships "b" tells it so.
+  ASSERT_EQ(ErrorCode(Produce(leader(), "b", Acks::kAll)), 0);
+  Run(100);
+  cluster_->network().Isolate(NodeId(2));
+  leader().Crash();
+  leader().OpenOrDie();
+  const Offset hw = leader().Offsets("t", 0).high_watermark;
+  auto pending =
+      leader().Start(BrokerHarness::ProduceOne("t", std::nullopt, "alone", Acks::kAll, 0));
+  ASSERT_EQ(ErrorCode(Produce(leader(), "alone-acks1", Acks::kLeader)), 0);
+  Run(800);
+  EXPECT_FALSE(pending->has_value()) << "acks=all answered while a follower lease may last";
+  EXPECT_EQ(leader().Offsets("t", 0).high_watermark, hw) << "the HW advanced alone";
+  Run(1'000);
+  ASSERT_TRUE(pending->has_value()) << "the hold outlasted the lag time";
+  EXPECT_EQ(ErrorCode(**pending), 0);
+  EXPECT_EQ(leader().Offsets("t", 0).high_watermark, Offset(4));
+}
+
+// The "replicated" flag (a follower was told it is in sync) is durable and
+// Store keeps it, so a restart as leader knows a lease may be out there.
+TEST(ReplicaEpochStore, ReplicatedFlagIsDurableStickyAndAbsentFromOlderVersions) {
+  sim::SimClock clock;
+  sim::SimDisk disk(clock, 1);
+  ASSERT_TRUE(disk.MakeDirs("/d").ok());
+  {
+    EpochStore store(disk, "/d");
+    ASSERT_TRUE(store.Load().ok());
+    EXPECT_FALSE(store.replicated());
+    ASSERT_TRUE(store.Store(Epoch(1), /*led=*/true).ok());
+    EXPECT_FALSE(store.replicated());
+    ASSERT_TRUE(store.MarkReplicated().ok());
+    ASSERT_TRUE(store.Store(Epoch(101), /*led=*/true).ok());
+  }
+  EpochStore reopened(disk, "/d");
+  auto epoch = reopened.Load();
+  ASSERT_TRUE(epoch.ok());
+  EXPECT_EQ(*epoch, Epoch(101));
+  EXPECT_TRUE(reopened.led());
+  EXPECT_TRUE(reopened.replicated()) << "Store keeps the flag";
+}
+
 INSTANTIATE_TEST_SUITE_P(Seeds, ReplicaPipelineTest, ::testing::Values(1, 2, 3));
 
 TEST(ReplicaEpochBallot, EachBrokerLeadsOnlyItsOwnEpochs) {
