@@ -69,12 +69,7 @@ Status ReplicaManager::Open() {
                       "replication: restarted as leader with followers; commits wait " +
                           std::to_string(config_.replica_lag_time_max_ms) +
                           " ms for their promotion leases to run out");
-      // The commit point is what we hold now; from here on the hold decides.
-      for (const auto& [name, topic] : topics_.topics()) {
-        for (const auto& partition : topic->partitions) {
-          if (partition->Serviceable().ok()) UpdatePartition(*partition);
-        }
-      }
+      UpdateAllPartitions();  // the commit point is what we hold now; the hold decides
     }
     ScheduleIsrCheck();
   } else {
@@ -195,17 +190,31 @@ void ReplicaManager::OnAppended() {
   });
 }
 
-void ReplicaManager::WaitGroupOffsetsReplicated(std::function<void(Status)> done) {
+bool ReplicaManager::RefuseCommitWait(const std::string& what,
+                                      std::function<void(Status)>& done) {
   CHECK(done != nullptr);
   if (stopped_) {
     done(Unavailable("the broker is shutting down"));
-    return;
+    return true;
   }
   if (!leading_) {
-    done(Conflict("leadership moved before the offsets were replicated; the leader is " +
+    done(Conflict("leadership moved before " + what + " replicated; the leader is " +
                   leader_address_));
-    return;
+    return true;
   }
+  return false;
+}
+
+void ReplicaManager::UpdateAllPartitions() {
+  for (const auto& [name, topic] : topics_.topics()) {
+    for (const auto& partition : topic->partitions) {
+      if (partition->Serviceable().ok()) UpdatePartition(*partition);
+    }
+  }
+}
+
+void ReplicaManager::WaitGroupOffsetsReplicated(std::function<void(Status)> done) {
+  if (RefuseCommitWait("the offsets were", done)) return;
   offset_waiters_.emplace(offsets_version_ + 1, std::move(done));
   OnGroupOffsetsChanged();
   CompleteOffsetWaiters();
@@ -275,16 +284,7 @@ void ReplicaManager::OnGroupOffsetsChanged() {
 
 void ReplicaManager::WaitCommitted(Partition& partition, Offset end_offset,
                                    std::function<void(Status)> done) {
-  CHECK(done != nullptr);
-  if (stopped_) {
-    done(Unavailable("the broker is shutting down"));
-    return;
-  }
-  if (!leading_) {
-    done(Conflict("leadership moved before the write was replicated; the leader is " +
-                  leader_address_));
-    return;
-  }
+  if (RefuseCommitWait("the write was", done)) return;
   StateFor(partition).WaitFor(end_offset, std::move(done));
   UpdatePartition(partition);
 }
@@ -327,11 +327,7 @@ void ReplicaManager::ScheduleIsrCheck() {
   isr_timer_ = env_.clock.After(interval_ms, [this] {
     isr_timer_ = kNoTimer;
     if (!leading_) return;
-    for (const auto& [name, topic] : topics_.topics()) {
-      for (const auto& partition : topic->partitions) {
-        if (partition->Serviceable().ok()) UpdatePartition(*partition);
-      }
-    }
+    UpdateAllPartitions();
     CompleteOffsetWaiters();  // a follower that fell behind no longer holds them up
     ScheduleIsrCheck();
   });

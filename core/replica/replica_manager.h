@@ -128,6 +128,10 @@ class ReplicaManager {
   void HandleNotice(NodeId from, const ReplicaNotice& notice);
   LeaderState& StateFor(Partition& partition);
   void UpdatePartition(Partition& partition);
+  void UpdateAllPartitions();  // UpdatePartition on every serviceable partition
+  // Answers `done` at once (and returns true) when no commit can be waited
+  // for: shutting down, or no longer leading ("... before <what> replicated").
+  bool RefuseCommitWait(const std::string& what, std::function<void(Status)>& done);
   void ScheduleIsrCheck();
   void Fence(Epoch epoch, const std::string& leader_address, std::optional<NodeId> leader_peer);
   // Follower side.

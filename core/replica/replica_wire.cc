@@ -1,5 +1,7 @@
 #include "core/replica/replica_wire.h"
 
+#include <string>
+#include <string_view>
 #include <utility>
 
 #include "core/base/check.h"
@@ -287,26 +289,30 @@ Result<ReplicaMessage> DecodeReplicaMessage(ByteView bytes) {
   return message;
 }
 
-uint64_t TopicsHash(const std::vector<TopicInfo>& topics) {
-  std::string all;
-  for (const TopicInfo& t : topics) PutTopic(&all, t);
-  uint64_t hash = 1469598103934665603ull;  // FNV-1a
-  for (char c : all) {
+namespace {
+
+uint64_t Fnv1a(std::string_view bytes) {
+  uint64_t hash = 1469598103934665603ull;
+  for (char c : bytes) {
     hash ^= static_cast<uint8_t>(c);
     hash *= 1099511628211ull;
   }
   return hash;
 }
 
+}  // namespace
+
+uint64_t TopicsHash(const std::vector<TopicInfo>& topics) {
+  std::string all;
+  for (const TopicInfo& t : topics) PutTopic(&all, t);
+  return Fnv1a(all);
+}
+
 uint64_t GroupOffsetsHash(const std::vector<ReplicatedOffset>& offsets) {
   if (offsets.empty()) return 0;
   std::string all;
   for (const ReplicatedOffset& o : offsets) PutOffset(&all, o);
-  uint64_t hash = 1469598103934665603ull;  // FNV-1a
-  for (char c : all) {
-    hash ^= static_cast<uint8_t>(c);
-    hash *= 1099511628211ull;
-  }
+  const uint64_t hash = Fnv1a(all);
   return hash == 0 ? 1 : hash;
 }
 
