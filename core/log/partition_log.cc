@@ -155,26 +155,22 @@ Status PartitionLog::Impl::Write(std::span<const Record> records,
       return active_or.status();
     }
     Segment& segment = **active_or;
-    // Sized for every record up to the segment limit: no reallocation (and
-    // copy of what is already encoded) while a large batch is encoded.
-    size_t planned = 0;
-    size_t planned_count = 0;
-    for (size_t j = i; j < records.size() &&
-                       (j == i || segment.size() + planned + sizes[j] <= config_.segment_bytes);
-         ++j) {
-      planned += sizes[j];
-      ++planned_count;
+    // The run [i, last) that fits the segment (at least one record), sized
+    // up front: no reallocation and re-copy while a large batch is encoded.
+    size_t last = i + 1;
+    size_t planned = sizes[i];
+    while (last < records.size() &&
+           segment.size() + planned + sizes[last] <= config_.segment_bytes) {
+      planned += sizes[last++];
     }
     std::string bytes;
     bytes.reserve(planned);
     std::vector<wal::RecordMeta> metas;
-    metas.reserve(planned_count);
-    do {
+    metas.reserve(last - i);
+    for (; i < last; ++i) {
       wal::EncodeRecord(records[i], &bytes);
       metas.push_back({records[i].offset, records[i].timestamp_ms, records[i].epoch, sizes[i]});
-      ++i;
-    } while (i < records.size() &&
-             segment.size() + bytes.size() + sizes[i] <= config_.segment_bytes);
+    }
     bool file_damaged = false;
     Status s = segment.Append(bytes, metas, &file_damaged);
     if (!s.ok()) {
