@@ -63,18 +63,6 @@ std::optional<ParsedPartitionDir> ParsePartitionDirName(std::string_view name) {
   return parsed;
 }
 
-Status MakeDirsDurably(Disk& disk, const std::string& dir) {
-  GAFKA_RETURN_IF_ERROR(disk.MakeDirs(dir));
-  GAFKA_RETURN_IF_ERROR(disk.SyncDir(""));  // the Disk's root
-  for (size_t slash = dir.find('/', 1); slash != std::string::npos;
-       slash = dir.find('/', slash + 1)) {
-    GAFKA_RETURN_IF_ERROR(disk.SyncDir(dir.substr(0, slash)));
-  }
-  if (!dir.empty()) GAFKA_RETURN_IF_ERROR(disk.SyncDir(dir));
-  CHECK(disk.Exists(dir) || dir.empty());
-  return Status::Ok();
-}
-
 Status ValidateTopicName(std::string_view name, size_t max_length) {
   if (name.empty()) return InvalidArgument("topic name is empty", kBadTopicNameDetail);
   if (name.size() > max_length) {

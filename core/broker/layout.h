@@ -16,6 +16,7 @@
 
 #include "core/base/status.h"
 #include "core/base/types.h"
+#include "core/env/durable_files.h"  // MakeDirsDurably, ReplaceFileDurably
 #include "core/env/env.h"
 
 namespace gafka {
@@ -36,11 +37,6 @@ struct ParsedPartitionDir {
 // Inverse of PartitionDirName: splits at the last '-'; nullopt unless the
 // topic part is a valid topic name and the rest a partition number.
 std::optional<ParsedPartitionDir> ParsePartitionDirName(std::string_view name);
-
-// Creates `dir` and its missing parents, then syncs the root and every
-// directory on the way down: a new directory's entry is durable only once its
-// parent is synced, and losing data_dir's own entry would lose everything.
-Status MakeDirsDurably(Disk& disk, const std::string& dir);
 
 // SPEC §1: 1..max_length chars of [A-Za-z0-9._-], not "." or "..".
 Status ValidateTopicName(std::string_view name, size_t max_length = 255);

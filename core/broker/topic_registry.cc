@@ -223,21 +223,10 @@ Status TopicRegistry::Remove(const std::string& name) {
   return Status::Ok();
 }
 
-// Write-temp, sync, rename, sync-dir: the classic atomic replace. The rename
-// is what makes the new version visible; the directory sync makes it survive
-// a power loss.
+// The registry is replaced atomically (ReplaceFileDurably): the rename makes
+// the new version visible, the directory sync makes it survive a power loss.
 Status TopicRegistry::Persist(const std::map<std::string, TopicInfo>& next) {
-  const std::string bytes = EncodeTopicRegistry(next);
-  const std::string temp_path = JoinPath(data_dir_, kRegistryTempFileName);
-  const std::string path = JoinPath(data_dir_, kRegistryFileName);
-  {
-    GAFKA_ASSIGN_OR_RETURN(std::unique_ptr<File> file, disk_.Open(temp_path, OpenMode::kTruncate));
-    GAFKA_RETURN_IF_ERROR(file->Append(bytes));
-    GAFKA_RETURN_IF_ERROR(file->SyncNow());
-    CHECK(file->Size() == bytes.size());
-  }
-  GAFKA_RETURN_IF_ERROR(disk_.Rename(temp_path, path));
-  return disk_.SyncDir(data_dir_);
+  return ReplaceFileDurably(disk_, data_dir_, kRegistryFileName, EncodeTopicRegistry(next));
 }
 
 }  // namespace gafka

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "core/base/check.h"
+#include "core/env/durable_files.h"
 
 namespace gafka {
 
@@ -22,17 +23,6 @@ constexpr size_t kReplayMaxBytes = 4u << 20;
 constexpr char kCurrentName[] = "CURRENT";
 constexpr char kBootName[] = "BOOT";
 constexpr char kTempSuffix[] = ".tmp";
-
-// Creates `dir` and makes every new entry on its path durable (the Disk's
-// root included), as the broker does for its data directory.
-Status MakeDirsDurably(Disk& disk, const std::string& dir) {
-  GAFKA_RETURN_IF_ERROR(disk.MakeDirs(dir));
-  GAFKA_RETURN_IF_ERROR(disk.SyncDir(""));
-  for (size_t slash = dir.find('/'); slash != std::string::npos; slash = dir.find('/', slash + 1)) {
-    if (slash > 0) GAFKA_RETURN_IF_ERROR(disk.SyncDir(dir.substr(0, slash)));
-  }
-  return disk.SyncDir(dir);
-}
 
 }  // namespace
 
@@ -101,17 +91,9 @@ Result<std::optional<uint64_t>> OffsetStore::ReadCounter(const std::string& name
   return std::optional<uint64_t>(*value);
 }
 
-// Write a temporary file, make it durable, rename it over the counter, make
-// the rename durable: the file is always either the old or the new record.
+// Replaced atomically: the file is always either the old or the new record.
 Status OffsetStore::WriteCounter(const std::string& name, uint32_t magic, uint64_t value) {
-  const std::string temp = dir_ + "/" + name + kTempSuffix;
-  {
-    GAFKA_ASSIGN_OR_RETURN(std::unique_ptr<File> file, env_.disk.Open(temp, OpenMode::kTruncate));
-    GAFKA_RETURN_IF_ERROR(file->Append(offset_format::EncodeCounter(magic, value)));
-    GAFKA_RETURN_IF_ERROR(file->SyncNow());
-  }
-  GAFKA_RETURN_IF_ERROR(env_.disk.Rename(temp, dir_ + "/" + name));
-  return env_.disk.SyncDir(dir_);
+  return ReplaceFileDurably(env_.disk, dir_, name, offset_format::EncodeCounter(magic, value));
 }
 
 Status OffsetStore::WriteCurrent(uint64_t number) {

@@ -20,7 +20,6 @@ constexpr uint32_t kLed = 1;
 constexpr uint32_t kReplicated = 2;
 constexpr size_t kSize = 20;
 constexpr std::string_view kFileName = "replica.state";
-constexpr std::string_view kTempFileName = "replica.state.tmp";
 
 int32_t Lane(NodeId id) { return ((id.value() % kEpochStride) + kEpochStride) % kEpochStride; }
 
@@ -75,14 +74,7 @@ Status EpochStore::Store(Epoch epoch, bool led) {
   PutFixed32(&bytes, (led ? kLed : 0) | (replicated_ ? kReplicated : 0));
   PutFixed32(&bytes, crc32c::Value(bytes.data(), 16));
   CHECK(bytes.size() == kSize);
-  const std::string temp = JoinPath(data_dir_, kTempFileName);
-  {
-    GAFKA_ASSIGN_OR_RETURN(std::unique_ptr<File> file, disk_.Open(temp, OpenMode::kTruncate));
-    GAFKA_RETURN_IF_ERROR(file->Append(bytes));
-    GAFKA_RETURN_IF_ERROR(file->SyncNow());
-  }
-  GAFKA_RETURN_IF_ERROR(disk_.Rename(temp, JoinPath(data_dir_, kFileName)));
-  GAFKA_RETURN_IF_ERROR(disk_.SyncDir(data_dir_));
+  GAFKA_RETURN_IF_ERROR(ReplaceFileDurably(disk_, data_dir_, kFileName, bytes));
   stored_ = epoch;
   led_ = led;
   return Status::Ok();
