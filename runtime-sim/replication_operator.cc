@@ -230,6 +230,11 @@ void ReplicationOperator::Restart(size_t index, const char* why) {
   }
   Note("node " + std::to_string(node->id().value()) + " " + why +
        (started.ok() ? "" : ": " + started.ToString()));
+  // A leader restarted with followers is a new term whose HW restarts from
+  // its checkpoint, which may lag what readers were shown (Kafka's too).
+  if (index == leader_) {
+    for (SimReader* r : readers_) r->set_broker(leader());
+  }
   if (!started.ok()) {
     oracle_.Fail(17, "replica-restart-failed",
                  "node " + std::to_string(node->id().value()) + ": " + started.ToString());

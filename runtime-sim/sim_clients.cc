@@ -567,6 +567,8 @@ void SimReader::OnAnswer(int32_t partition, Offset from, Offset previous_hw, Rep
     ctx_.oracle.Fail(0, "malformed-answer", "fetch answer: " + response->raw);
     return;
   }
+  // set_broker since the request left (a new term): compare with that term only.
+  previous_hw = std::min(previous_hw, partitions_[static_cast<size_t>(partition)].high_watermark);
   ReadEvent read{index_,
                  config_.topic,
                  PartitionId(partition),

@@ -175,9 +175,10 @@ class SimReader {
   FinalAudit audit() const;
   std::string Describe() const;
 
-  // Replication: the leader moved. The high watermarks this reader saw were
-  // another broker's: a new leader's may start lower (invariant 4 compares
-  // within one leader's answers).
+  // Replication: the leader moved, or restarted (a new term, its HW restarted
+  // from its checkpoint). The high watermarks this reader saw were another
+  // term's: a new one's may start lower (invariant 4 compares within one
+  // term's answers; what was read must still stay).
   void set_broker(NodeId broker);
 
   uint64_t fetches() const { return fetches_; }

@@ -72,7 +72,7 @@ class Broker::Impl {
   Producer producer_;
   Fetcher fetcher_;
   std::unique_ptr<GroupRequestHandler> groups_;
-  GroupService* group_service_ = nullptr;  // groups_ when it is the broker's own
+  GroupService* group_service_ = nullptr;    // groups_ when it is the broker's own
   std::unique_ptr<ReplicaManager> replica_;  // null: a single broker
   TimerId retention_timer_ = kNoTimer;
   bool shutting_down_ = false;
@@ -186,14 +186,15 @@ Status Broker::Impl::Open(Transport* transport) {
     replication.data_dir = config_.data_dir;
     replica_ = std::make_unique<ReplicaManager>(
         env_, *transport, topics_, std::move(replication),
-        ReplicaManager::BrokerHooks{
-            [this](Partition& partition) {  // the HW advanced: wake readers
-              fetcher_.OnDurable(partition, Status::Ok());
-              if (group_service_ != nullptr) group_service_->OnDurable(partition);
-            },
-            [this](Partition& partition) {
-              fetcher_.FailAll(partition, broker_error::UnknownTopic(partition.topic()));
-            }});
+        ReplicaManager::BrokerHooks{[this](Partition& partition) {  // the HW advanced: wake readers
+                                      fetcher_.OnDurable(partition, Status::Ok());
+                                      if (group_service_ != nullptr)
+                                        group_service_->OnDurable(partition);
+                                    },
+                                    [this](Partition& partition) {
+                                      fetcher_.FailAll(
+                                          partition, broker_error::UnknownTopic(partition.topic()));
+                                    }});
     if (group_service_ != nullptr) InstallOffsetReplication();
     producer_.set_commit_wait([this](Partition& partition, Offset end, auto done) {
       replica_->WaitCommitted(partition, end, std::move(done));
@@ -328,6 +329,12 @@ void Broker::Impl::HandleCreate(const CreateTopicRequest& request, Done done) {
   if (!valid.ok()) {
     done(broker_error::FromStatus(valid));
     return;
+  }
+  if (replica_ != nullptr) {
+    if (Status forgot = replica_->BeforeTopicCreate(info.name); !forgot.ok()) {
+      done(broker_error::FromStatus(forgot));
+      return;
+    }
   }
   auto created = topics_.Create(info);
   if (!created.ok()) {

@@ -207,6 +207,11 @@ void ReplicaManager::MirrorTopics(const std::vector<TopicInfo>& topics) {
   }
   for (const auto& [name, info] : wanted) {
     if (topics_.Find(name) != nullptr) continue;
+    if (Status forgot = BeforeTopicCreate(name); !forgot.ok()) {
+      env_.logger.Log(LogLevel::kWarn,
+                      "replication: cannot mirror topic " + name + " yet: " + forgot.ToString());
+      continue;
+    }
     auto created = topics_.Create(*info);
     if (created.ok()) {
       for (const auto& partition : (*created)->partitions) {

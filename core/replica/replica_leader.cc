@@ -42,10 +42,38 @@ bool Consistent(const PartitionLog& log, const FetchPartition& request, EpochEnd
 
 void ReplicaManager::HandleFetch(NodeId from, ReplicaFetch fetch) {
   if (fetch.epoch > epoch_ && leading_) {
-    env_.logger.Log(LogLevel::kWarn, "replication: follower " +
-                                         std::to_string(fetch.follower.value()) + " knows epoch " +
-                                         std::to_string(fetch.epoch.value()) + " > ours: fenced");
-    Fence(fetch.epoch, "", std::nullopt);
+    if (SameEpochLane(NodeId(fetch.epoch.value()), fetch.follower) &&
+        !SameEpochLane(fetch.follower, config_.self)) {
+      // An epoch the follower led itself (ballots: only it leads its lane),
+      // and it follows us now: an old leader restarted as leader after our
+      // promotion (the operator's mistake), then restarted as our follower
+      // (the runbook). Nobody else leads that epoch, so we go on leading
+      // above it; the follower truncates what it wrote in it. Fencing
+      // ourselves instead would leave nobody leading.
+      const Epoch above = NextLedEpoch(fetch.epoch, config_.self);
+      Status raised = RaiseEpoch(above, /*led=*/true);
+      if (!raised.ok()) {
+        env_.logger.Log(LogLevel::kError, "replication: cannot take epoch " +
+                                              std::to_string(above.value()) + " above follower " +
+                                              std::to_string(fetch.follower.value()) +
+                                              "'s: " + raised.ToString());
+        return;  // it retries; so do we
+      }
+      for (const auto& [name, topic] : topics_.topics()) {
+        for (const auto& partition : topic->partitions) partition->set_epoch(epoch_);
+      }
+      env_.logger.Log(LogLevel::kWarn,
+                      "replication: follower " + std::to_string(fetch.follower.value()) +
+                          " once led epoch " + std::to_string(fetch.epoch.value()) +
+                          " and follows us now; leading on in epoch " +
+                          std::to_string(epoch_.value()) + " (what it wrote in its epoch is cut)");
+    } else {
+      env_.logger.Log(LogLevel::kWarn, "replication: follower " +
+                                           std::to_string(fetch.follower.value()) +
+                                           " knows epoch " + std::to_string(fetch.epoch.value()) +
+                                           " > ours: fenced");
+      Fence(fetch.epoch, "", std::nullopt);
+    }
   }
   if (parked_.count(from) != 0) AnswerParked(from);  // superseded by this one
   if (leading_ && SameEpochLane(fetch.follower, config_.self)) {

@@ -30,6 +30,7 @@ ReplicaManager::ReplicaManager(Env& env, Transport& transport, TopicManager& top
       config_(std::move(config)),
       hooks_(std::move(hooks)),
       epoch_store_(env.disk, config_.data_dir),
+      hw_checkpoint_(env.disk, config_.data_dir),
       leading_(!config_.follower),
       leader_address_(config_.follower ? config_.leader_address : config_.advertised_address),
       leader_peer_(config_.leader_peer),
@@ -49,6 +50,11 @@ ReplicaManager::~ReplicaManager() {
 
 Status ReplicaManager::Open() {
   GAFKA_ASSIGN_OR_RETURN(epoch_, epoch_store_.Load());
+  if (Status loaded = hw_checkpoint_.Load(); !loaded.ok()) {
+    // Safe to go on: every partition then starts its HW at the log start.
+    env_.logger.Log(LogLevel::kWarn,
+                    "replication: ignoring the HW checkpoint: " + loaded.ToString());
+  }
   transport_.OnReceive([this](NodeId from, Bytes message) { OnMessage(from, std::move(message)); });
   if (leading_) {
     // Every start as leader is a new term, restarts included: followers are
@@ -65,6 +71,16 @@ Status ReplicaManager::Open() {
     // every such lease has run out or the followers are back in sync.
     if (epoch_store_.replicated()) {
       hold_until_ms_ = env_.clock.NowMs() + config_.replica_lag_time_max_ms;
+      // And what we appended alone before the restart, past the HW, is not
+      // committed either: such a promotion would truncate it. So the HW
+      // restarts from the checkpoint (which may lag it, never lead it).
+      for (const auto& [name, topic] : topics_.topics()) {
+        for (const auto& partition : topic->partitions) {
+          const int32_t id = partition->id().value();
+          restart_hw_[{name, id}] =
+              hw_checkpoint_.Find(name, id).value_or(partition->log().start_offset());
+        }
+      }
       env_.logger.Log(LogLevel::kInfo,
                       "replication: restarted as leader with followers; commits wait " +
                           std::to_string(config_.replica_lag_time_max_ms) +
@@ -89,6 +105,7 @@ Status ReplicaManager::Open() {
 }
 
 void ReplicaManager::Shutdown() {
+  CheckpointHighWatermarks();  // a clean restart then hides nothing committed
   stopped_ = true;
   for (auto& [key, slot] : leader_slots_) {
     for (auto& done : slot.state->TakeAllWaiters())
@@ -190,8 +207,7 @@ void ReplicaManager::OnAppended() {
   });
 }
 
-bool ReplicaManager::RefuseCommitWait(const std::string& what,
-                                      std::function<void(Status)>& done) {
+bool ReplicaManager::RefuseCommitWait(const std::string& what, std::function<void(Status)>& done) {
   CHECK(done != nullptr);
   if (stopped_) {
     done(Unavailable("the broker is shutting down"));
@@ -297,15 +313,20 @@ void ReplicaManager::OnDurable(Partition& partition) {
 }
 
 LeaderState& ReplicaManager::StateFor(Partition& partition) {
-  LeaderSlot& slot = leader_slots_[{partition.topic(), partition.id().value()}];
+  LeaderSlot& slot = leader_slots_[slot_key(partition)];
   if (slot.partition != &partition || slot.state == nullptr) {
     // New, or a topic re-created under the same name: start over.
     if (slot.state != nullptr) {
       for (auto& done : slot.state->TakeAllWaiters()) done(NotFound("the partition was deleted"));
     }
     slot.partition = &partition;
-    slot.state = std::make_unique<LeaderState>(partition.log().durable_offset(),
-                                               config_.replica_lag_time_max_ms);
+    const PartitionLog& log = partition.log();
+    Offset initial_hw = log.durable_offset();
+    if (auto restart = restart_hw_.find(slot_key(partition)); restart != restart_hw_.end()) {
+      initial_hw = std::max(log.start_offset(), std::min(restart->second, initial_hw));
+      restart_hw_.erase(restart);
+    }
+    slot.state = std::make_unique<LeaderState>(initial_hw, config_.replica_lag_time_max_ms);
     slot.state->HoldUntil(hold_until_ms_);
   }
   return *slot.state;
@@ -329,8 +350,28 @@ void ReplicaManager::ScheduleIsrCheck() {
     if (!leading_) return;
     UpdateAllPartitions();
     CompleteOffsetWaiters();  // a follower that fell behind no longer holds them up
+    CheckpointHighWatermarks();
     ScheduleIsrCheck();
   });
+}
+
+void ReplicaManager::CheckpointHighWatermarks() {
+  // Only a leader that had followers in sync restarts from the checkpoint.
+  if (stopped_ || !leading_ || !epoch_store_.replicated()) return;
+  HwCheckpoint::Entries entries;
+  for (const auto& [name, topic] : topics_.topics()) {
+    for (const auto& partition : topic->partitions) {
+      entries[{name, partition->id().value()}] = partition->high_watermark();
+    }
+  }
+  if (Status stored = hw_checkpoint_.Store(std::move(entries)); !stored.ok()) {
+    env_.logger.Log(LogLevel::kWarn,
+                    "replication: cannot write the HW checkpoint: " + stored.ToString());
+  }
+}
+
+Status ReplicaManager::BeforeTopicCreate(const std::string& name) {
+  return hw_checkpoint_.Forget(name);
 }
 
 // ---- Status -------------------------------------------------------------------------

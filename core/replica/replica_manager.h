@@ -31,6 +31,7 @@
 #include "core/env/env.h"
 #include "core/protocol/messages.h"
 #include "core/replica/epoch_store.h"
+#include "core/replica/hw_checkpoint.h"
 #include "core/replica/leader_state.h"
 #include "core/replica/replica_config.h"
 #include "core/replica/replica_wire.h"
@@ -74,6 +75,9 @@ class ReplicaManager {
   std::optional<ApiError> CheckProduce(Topic& topic, Acks acks);
   // Topic create/delete: 409 with the leader hint on a follower.
   std::optional<ApiError> CheckAdminWrite() const;
+  // Before a topic is created (or mirrored): forgets a checkpointed HW kept
+  // under its name, durably. An error: do not create it now.
+  Status BeforeTopicCreate(const std::string& name);
   // After a produce appended: wakes parked follower fetches (followers are
   // sent records up to the log end, before they are durable here).
   void OnAppended();
@@ -133,6 +137,10 @@ class ReplicaManager {
   // for: shutting down, or no longer leading ("... before <what> replicated").
   bool RefuseCommitWait(const std::string& what, std::function<void(Status)>& done);
   void ScheduleIsrCheck();
+  // Leader with followers: every partition's HW into the checkpoint (each
+  // ISR check, and at shutdown).
+  void CheckpointHighWatermarks();
+  static PartitionKey slot_key(const Partition& p) { return {p.topic(), p.id().value()}; }
   void Fence(Epoch epoch, const std::string& leader_address, std::optional<NodeId> leader_peer);
   // Follower side.
   void SendFetch();
@@ -167,6 +175,7 @@ class ReplicaManager {
   ReplicaConfig config_;
   BrokerHooks hooks_;
   EpochStore epoch_store_;
+  HwCheckpoint hw_checkpoint_;  // leader with followers: every partition's HW
   Epoch epoch_{0};
   bool leading_ = true;
   bool stopped_ = false;
@@ -205,6 +214,9 @@ class ReplicaManager {
   Millis last_reply_ms_ = -1;
   // Leader: nothing commits before this time (a restart with followers; Open).
   Millis hold_until_ms_ = -1;
+  // Leader restarted with followers: where each partition's HW starts (the
+  // checkpoint's value, else the log start), taken by StateFor.
+  std::map<PartitionKey, Offset> restart_hw_;
   std::map<PartitionKey, bool> in_sync_;  // as the leader last said
   NodeId leader_id_{0};                   // as the leader's last reply said
   uint64_t applied_offsets_hash_ = 0;     // of the leader's values we hold durably

@@ -11,6 +11,7 @@
 
 #include "core/protocol/errors.h"
 #include "core/replica/epoch_store.h"
+#include "core/replica/hw_checkpoint.h"
 #include "tests/core/replica/replica_harness.h"
 
 namespace gafka::testing {
@@ -128,6 +129,68 @@ TEST_P(ReplicaPipelineTest, RestartedLeaderCommitsNothingAloneWhileAFollowersLea
   ASSERT_TRUE(pending->has_value()) << "the hold outlasted the lag time";
   EXPECT_EQ(ErrorCode(**pending), 0);
   EXPECT_EQ(leader().Offsets("t", 0).high_watermark, Offset(4));
+}
+
+// What the restarted leader appended alone before its restart, past the HW,
+// is not committed: the follower, still within its promotion lease, never
+// had it, and promoting the follower truncates it. So the restarted leader's
+// HW starts from its checkpoint, and no reader sees those records. Without
+// the checkpoint the HW restarted at the durable log end and a reader saw
+// "tail", which the promotion then truncated.
+TEST_P(ReplicaPipelineTest, RestartedLeaderShowsNoRecordPastTheOldHighWatermark) {
+  ASSERT_EQ(ErrorCode(Produce(leader(), "a", Acks::kAll)), 0);
+  ASSERT_EQ(ErrorCode(Produce(leader(), "b", Acks::kAll)), 0);
+  Run(400);  // an ISR check wrote the checkpoint (every lag time / 4)
+  cluster_->network().Isolate(NodeId(2));
+  ASSERT_EQ(ErrorCode(Produce(leader(), "tail", Acks::kLeader)), 0);
+  ASSERT_EQ(leader().Offsets("t", 0).high_watermark, Offset(2)) << "the follower lacks it";
+  leader().Crash();
+  leader().OpenOrDie();
+  ASSERT_EQ(leader().Offsets("t", 0).log_end_offset, Offset(3)) << "durable before the crash";
+  EXPECT_EQ(leader().Offsets("t", 0).high_watermark, Offset(2));
+  EXPECT_EQ(ValuesOf(leader().ReadAll("t", 0)), (std::vector<std::string>{"a", "b"}));
+  // Within its lease the follower is promoted; the old leader, restarted as
+  // its follower, truncates "tail": no reader may ever have seen it.
+  auto promoted = follower().broker().Promote(NodeAddress(2));
+  ASSERT_TRUE(promoted.ok()) << promoted.status().ToString();
+  cluster_->network().Heal();
+  leader().Crash();
+  leader().FollowerOf(2);
+  leader().OpenOrDie();
+  Run(1'000);
+  EXPECT_EQ(ValuesOf(leader().ReadAll("t", 0)), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(leader().Offsets("t", 0).log_end_offset, Offset(2)) << "the tail was truncated";
+}
+
+// A topic re-created under a deleted one's name must not start from the old
+// topic's checkpointed HW, and the checkpoint file survives a restart and
+// rejects corruption.
+TEST(ReplicaHwCheckpoint, RoundTripsForgetsATopicAndRejectsCorruption) {
+  sim::SimClock clock;
+  sim::SimDisk disk(clock, 1);
+  ASSERT_TRUE(disk.MakeDirs("/d").ok());
+  {
+    HwCheckpoint checkpoint(disk, "/d");
+    ASSERT_TRUE(checkpoint.Load().ok());
+    EXPECT_TRUE(checkpoint.entries().empty()) << "no file: nothing known";
+    ASSERT_TRUE(
+        checkpoint.Store({{{"t", 0}, Offset(7)}, {{"t", 1}, Offset(9)}, {{"u", 0}, Offset(3)}})
+            .ok());
+    ASSERT_TRUE(checkpoint.Forget("t").ok());
+  }
+  HwCheckpoint reopened(disk, "/d");
+  ASSERT_TRUE(reopened.Load().ok());
+  EXPECT_EQ(reopened.entries().size(), 1u);
+  EXPECT_EQ(reopened.Find("u", 0), Offset(3));
+  EXPECT_EQ(reopened.Find("t", 0), std::nullopt);
+  std::string bytes = HwCheckpoint::Encode({{{"topic", 2}, Offset(5)}});
+  ASSERT_TRUE(HwCheckpoint::Decode(bytes).ok());
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    std::string flipped = bytes;
+    flipped[i] = static_cast<char>(flipped[i] ^ 0x10);
+    EXPECT_FALSE(HwCheckpoint::Decode(flipped).ok()) << "byte " << i;
+  }
+  EXPECT_FALSE(HwCheckpoint::Decode(bytes.substr(0, bytes.size() - 1)).ok());
 }
 
 // The "replicated" flag (a follower was told it is in sync) is durable and
