@@ -1,15 +1,18 @@
 // EpochStore: the broker's leader epoch, durable in <data_dir>/replica.state.
-// Format (20 bytes, little-endian): magic u32 "GRPL", version u32 (3),
-// epoch i32, flags u32 (bit 0 "led": this broker led that epoch, else it
-// learned of it; bit 1 "replicated": a follower was ever told it is in this
-// broker's ISR), crc32c u32 of the 16 bytes before it. Version 2 (the same
-// layout, the word is 1 for led) and version 1 (16 bytes, no word: not led)
-// are still read, as never replicated. Written atomically:
+// Format (little-endian): magic u32 "GRPL", version u32 (4), epoch i32,
+// flags u32 (bit 0 "led": this broker led that epoch, else it learned of it;
+// bit 1 "replicated": a follower was ever told it is in this broker's ISR),
+// count u32 and that many follower ids i32 (the followers ever told so: the
+// promotion-lease holders), crc32c u32 of everything before it. Version 3
+// (20 bytes: no count, no ids) is read with the holders unknown, version 2
+// (the same, the word is 1 for led) and version 1 (16 bytes, no word: not
+// led) as never replicated. Written atomically:
 // replica.state.tmp, SyncNow, Rename, SyncDir. A missing file is epoch 0; a
 // corrupt one is an error (the broker refuses to start: guessing an epoch
 // could let two leaders share one). Owned by the ReplicaManager; loop only.
 #pragma once
 
+#include <set>
 #include <string>
 
 #include "core/base/status.h"
@@ -44,8 +47,11 @@ class EpochStore {
   // Store keeps it). Then a follower may hold a promotion lease across this
   // broker's restart, and a restart as leader must not commit alone at once.
   bool replicated() const { return replicated_; }
-  // Sets `replicated`; durable when it returns ok.
-  Status MarkReplicated();
+  // Which followers (all of them, unless a version 3 file left them unknown).
+  const std::set<NodeId>& lease_holders() const { return lease_holders_; }
+  bool lease_holders_known() const { return holders_known_; }
+  // Records that `follower` is told it is in sync; durable when it returns ok.
+  Status MarkReplicated(NodeId follower);
 
  private:
   Disk& disk_;
@@ -53,6 +59,8 @@ class EpochStore {
   Epoch stored_{0};
   bool led_ = false;
   bool replicated_ = false;
+  bool holders_known_ = true;
+  std::set<NodeId> lease_holders_;
 };
 
 }  // namespace gafka

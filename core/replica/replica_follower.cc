@@ -71,6 +71,12 @@ void ReplicaManager::HandleFetchReply(const ReplicaFetchReply& reply) {
       env_.logger.Log(LogLevel::kError, "replication: cannot store epoch: " + raised.ToString());
       return;
     }
+    // A promotion lease belongs to a leader's term: a new term (a restarted
+    // or new leader) voids every one we held; the leader counts on that once
+    // we fetch in its epoch (ReplicaManager::Open, the hold).
+    in_sync_.clear();
+    caught_up_sent_ms_.clear();
+    previous_reply_end_.clear();
   }
   if (reply.fenced) {
     // Not the leader (any more): follow its hint if we can resolve it.

@@ -75,6 +75,12 @@ void ReplicaManager::HandleFetch(NodeId from, ReplicaFetch fetch) {
       Fence(fetch.epoch, "", std::nullopt);
     }
   }
+  if (leading_ && fetch.epoch == epoch_ && !hold_waiting_.empty()) {
+    // It took our epoch from one of our replies, which voided the promotion
+    // lease it held from before our restart (a lease belongs to a term).
+    hold_waiting_.erase(fetch.follower);
+    if (hold_waiting_.empty()) EndHold("every follower that held a lease is back");
+  }
   if (parked_.count(from) != 0) AnswerParked(from);  // superseded by this one
   if (leading_ && SameEpochLane(fetch.follower, config_.self)) {
     // It would lead the epochs we lead (broker ids equal modulo
@@ -194,10 +200,11 @@ FetchPartitionReply ReplicaManager::ReadPartition(const FetchPartition& request,
   out.log_start_offset = log.start_offset();
   out.log_end_offset = log.end_offset();
   out.in_sync = StateFor(*partition).InSync(follower);
-  if (out.in_sync && !epoch_store_.replicated()) {
+  if (out.in_sync) {
     // Once told it is in sync, the follower holds a promotion lease that
-    // outlives a restart of ours: remember that durably first (see Open).
-    Status marked = epoch_store_.MarkReplicated();
+    // outlives a restart of ours: remember that (and who) durably first (see
+    // Open). A no-op once the follower is recorded.
+    Status marked = epoch_store_.MarkReplicated(follower);
     if (!marked.ok()) {
       env_.logger.Log(LogLevel::kWarn, "replication: cannot record that followers are in sync: " +
                                            marked.ToString());

@@ -71,6 +71,9 @@ Status ReplicaManager::Open() {
     // every such lease has run out or the followers are back in sync.
     if (epoch_store_.replicated()) {
       hold_until_ms_ = env_.clock.NowMs() + config_.replica_lag_time_max_ms;
+      // Or until every follower that may hold such a lease fetched in our
+      // new epoch (HandleFetch), when we know them all.
+      if (epoch_store_.lease_holders_known()) hold_waiting_ = epoch_store_.lease_holders();
       // And what we appended alone before the restart, past the HW, is not
       // committed either: such a promotion would truncate it. So the HW
       // restarts from the checkpoint (which may lag it, never lead it).
@@ -353,6 +356,15 @@ void ReplicaManager::ScheduleIsrCheck() {
     CheckpointHighWatermarks();
     ScheduleIsrCheck();
   });
+}
+
+void ReplicaManager::EndHold(const std::string& why) {
+  if (env_.clock.NowMs() >= hold_until_ms_) return;
+  hold_until_ms_ = env_.clock.NowMs();
+  for (auto& [key, slot] : leader_slots_) slot.state->HoldUntil(hold_until_ms_);
+  env_.logger.Log(LogLevel::kInfo, "replication: commits resume: " + why);
+  UpdateAllPartitions();
+  CompleteOffsetWaiters();
 }
 
 void ReplicaManager::CheckpointHighWatermarks() {

@@ -137,6 +137,8 @@ class ReplicaManager {
   // for: shutting down, or no longer leading ("... before <what> replicated").
   bool RefuseCommitWait(const std::string& what, std::function<void(Status)>& done);
   void ScheduleIsrCheck();
+  // Ends the restart hold now (Open): commits follow the ISR rules again.
+  void EndHold(const std::string& why);
   // Leader with followers: every partition's HW into the checkpoint (each
   // ISR check, and at shutdown).
   void CheckpointHighWatermarks();
@@ -217,6 +219,9 @@ class ReplicaManager {
   // Leader restarted with followers: where each partition's HW starts (the
   // checkpoint's value, else the log start), taken by StateFor.
   std::map<PartitionKey, Offset> restart_hw_;
+  // The followers that may still hold a lease from before our restart; the
+  // hold ends early once each fetched in our epoch (empty: unknown or none).
+  std::set<NodeId> hold_waiting_;
   std::map<PartitionKey, bool> in_sync_;  // as the leader last said
   NodeId leader_id_{0};                   // as the leader's last reply said
   uint64_t applied_offsets_hash_ = 0;     // of the leader's values we hold durably

@@ -6,9 +6,12 @@
 // it. Real Brokers on the simulated runtime (node 1 leader, node 2 follower).
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 #include <vector>
 
+#include "core/base/coding.h"
+#include "core/base/crc32c.h"
 #include "core/protocol/errors.h"
 #include "core/replica/epoch_store.h"
 #include "core/replica/hw_checkpoint.h"
@@ -131,6 +134,23 @@ TEST_P(ReplicaPipelineTest, RestartedLeaderCommitsNothingAloneWhileAFollowersLea
   EXPECT_EQ(leader().Offsets("t", 0).high_watermark, Offset(4));
 }
 
+// The hold ends as soon as every follower that may hold a lease from before
+// the restart fetched in the new epoch (taking that epoch voided its lease):
+// here well before the lag time.
+TEST_P(ReplicaPipelineTest, RestartedLeaderCommitsAgainOnceItsFollowersAreBack) {
+  ASSERT_EQ(ErrorCode(Produce(leader(), "a", Acks::kAll)), 0);
+  ASSERT_EQ(ErrorCode(Produce(leader(), "b", Acks::kAll)), 0);
+  Run(100);
+  leader().Crash();
+  leader().OpenOrDie();
+  auto pending = leader().Start(BrokerHarness::ProduceOne("t", std::nullopt, "c", Acks::kAll, 0));
+  Run(700);  // < replica_lag_time_max_ms (1,000): the hold alone would still last
+  ASSERT_TRUE(pending->has_value()) << "the hold outlasted the followers' return";
+  EXPECT_EQ(ErrorCode(**pending), 0);
+  EXPECT_EQ(leader().Offsets("t", 0).high_watermark, Offset(3));
+  EXPECT_EQ(follower().ReadAll("t", 0).size(), 3u);
+}
+
 // What the restarted leader appended alone before its restart, past the HW,
 // is not committed: the follower, still within its promotion lease, never
 // had it, and promoting the follower truncates it. So the restarted leader's
@@ -205,7 +225,8 @@ TEST(ReplicaEpochStore, ReplicatedFlagIsDurableStickyAndAbsentFromOlderVersions)
     EXPECT_FALSE(store.replicated());
     ASSERT_TRUE(store.Store(Epoch(1), /*led=*/true).ok());
     EXPECT_FALSE(store.replicated());
-    ASSERT_TRUE(store.MarkReplicated().ok());
+    ASSERT_TRUE(store.MarkReplicated(NodeId(2)).ok());
+    ASSERT_TRUE(store.MarkReplicated(NodeId(3)).ok());
     ASSERT_TRUE(store.Store(Epoch(101), /*led=*/true).ok());
   }
   EpochStore reopened(disk, "/d");
@@ -214,6 +235,23 @@ TEST(ReplicaEpochStore, ReplicatedFlagIsDurableStickyAndAbsentFromOlderVersions)
   EXPECT_EQ(*epoch, Epoch(101));
   EXPECT_TRUE(reopened.led());
   EXPECT_TRUE(reopened.replicated()) << "Store keeps the flag";
+  EXPECT_TRUE(reopened.lease_holders_known());
+  EXPECT_EQ(reopened.lease_holders(), (std::set<NodeId>{NodeId(2), NodeId(3)}));
+  // A version 3 file (20 bytes) said "replicated" without saying who.
+  std::string v3;
+  PutFixed32(&v3, 0x4c505247);
+  PutFixed32(&v3, 3);
+  PutFixed32(&v3, 101);
+  PutFixed32(&v3, 3);  // led, replicated
+  PutFixed32(&v3, crc32c::Value(v3.data(), 16));
+  ASSERT_TRUE(disk.WriteWhole("/d/replica.state", v3).ok());
+  EpochStore old(disk, "/d");
+  ASSERT_TRUE(old.Load().ok());
+  EXPECT_TRUE(old.replicated());
+  EXPECT_FALSE(old.lease_holders_known()) << "then the restart hold lasts its whole time";
+  v3[9] ^= 1;
+  ASSERT_TRUE(disk.WriteWhole("/d/replica.state", v3).ok());
+  EXPECT_FALSE(EpochStore(disk, "/d").Load().ok()) << "corruption is detected";
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, ReplicaPipelineTest, ::testing::Values(1, 2, 3));
