@@ -12,6 +12,8 @@ namespace gafka::real {
 namespace {
 constexpr size_t kPeerQueueMax = 256;
 constexpr const char* kPath = "/internal/v1/replica";
+constexpr int64_t kReconnectMs = 50;
+constexpr int64_t kReconnectForMs = 2'000;
 }  // namespace
 
 struct HttpTransport::Peer {
@@ -125,6 +127,22 @@ void HttpTransport::RunSender(Peer* peer) {
       peer->queue.pop_front();
     }
     auto result = client.Post(kPath, message, "application/octet-stream");
+    // A peer that is not listening (restarting): try the same message again
+    // every kReconnectMs while nothing newer is queued, for up to
+    // kReconnectForMs, so a follower is back within one retry of its leader's
+    // restart instead of after its fetch timeout. Nothing was delivered, and
+    // every replication message is idempotent (core tolerates duplicates).
+    for (int64_t waited_ms = 0;
+         !result && result.error() == httplib::Error::Connection && waited_ms < kReconnectForMs;
+         waited_ms += kReconnectMs) {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (peer->cv.wait_for(lock, std::chrono::milliseconds(kReconnectMs),
+                            [&] { return stopping_ || !peer->queue.empty(); })) {
+        break;  // stopping, or the core sent something newer: this one is moot
+      }
+      lock.unlock();
+      result = client.Post(kPath, message, "application/octet-stream");
+    }
     if (!result || result->status != 200) {
       // Lost, as the Transport contract allows: core resends on its timers.
       // Pause a little so a dead peer does not make core spin.

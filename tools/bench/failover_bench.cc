@@ -1,10 +1,8 @@
 #include "tools/bench/failover_bench.h"
 
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +17,7 @@
 #include <vector>
 
 #include "runtime-real/client.h"
+#include "runtime-real/loopback_port.h"
 #include "tools/bench/bench_util.h"
 
 namespace gafka::bench {
@@ -30,23 +29,9 @@ struct Options {
   int size = 100;
   int batch = 1;   // messages per produce request
   int rounds = 1;  // alternating acks=1 / acks=all phases (the ratio resists load drift)
+  bool restart_in_place = false;  // restart the killed leader as leader; no promotion
   std::string dir = "/tmp";
 };
-
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
 
 std::string BrokerPath() {
   char self[4096];
@@ -166,12 +151,13 @@ int Run(const Options& o) {
     std::fprintf(stderr, "failover: %s\n", dir.error().c_str());
     return 1;
   }
-  const std::string leader = "127.0.0.1:" + std::to_string(FreePort());
-  const std::string follower = "127.0.0.1:" + std::to_string(FreePort());
+  const std::string leader = "127.0.0.1:" + std::to_string(real::UnusedLoopbackPort());
+  const std::string follower = "127.0.0.1:" + std::to_string(real::UnusedLoopbackPort());
   const std::string broker = BrokerPath();
-  const pid_t leader_pid = Spawn({broker, "--id=1", "--port=" + leader.substr(10),
-                                  "--data-dir=" + dir.path() + "/1", "--min-insync-replicas=2"},
-                                 dir.path() + "/leader.log");
+  const std::vector<std::string> leader_args = {broker, "--id=1", "--port=" + leader.substr(10),
+                                                "--data-dir=" + dir.path() + "/1",
+                                                "--min-insync-replicas=2"};
+  pid_t leader_pid = Spawn(leader_args, dir.path() + "/leader.log");
   const pid_t follower_pid =
       Spawn({broker, "--id=2", "--port=" + follower.substr(10), "--data-dir=" + dir.path() + "/2",
              "--role=follower", "--leader=" + leader},
@@ -228,12 +214,28 @@ int Run(const Options& o) {
   all.stop.store(true);
   ClientOptions options;
   options.follow_leader_hint = false;
-  Client promoted(follower, options);
-  auto promote = promoted.Call("POST", "/internal/v1/promote",
-                               "{\"advertised_address\":\"" + follower + "\"}");
+  options.request_timeout_ms = 15'000;  // longer than the restart hold (the lag time)
+  // Promoted follower, or the leader restarted in place (the follower must
+  // come back before it commits again: docs/replication.md, the hold).
+  std::string serving = follower;
+  Result<RawResponse> promote = Unavailable("not asked");
+  if (o.restart_in_place) {
+    serving = leader;
+    leader_pid = Spawn(leader_args, dir.path() + "/leader-restarted.log");
+    WaitHealthy(leader, 20);
+  }
+  Client promoted(serving, options);
+  if (!o.restart_in_place) {
+    promote = promoted.Call("POST", "/internal/v1/promote",
+                            "{\"advertised_address\":\"" + follower + "\"}");
+  }
   int64_t available_us = -1;
-  for (int i = 0; i < 10'000 && available_us < 0; ++i) {
-    if (ProduceOne(promoted, "probe", Acks::kAll).ok()) available_us = NowUs();
+  while (available_us < 0 && NowUs() - killed_us < 60'000'000) {
+    if (ProduceOne(promoted, "probe", Acks::kAll).ok()) {
+      available_us = NowUs();
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));  // e.g. 503: too few in sync
+    }
   }
   for (auto& t : writers) t.join();
   // Every acked value must be readable on the new leader.
@@ -255,6 +257,10 @@ int Run(const Options& o) {
   uint64_t lost = 0;
   for (const std::string& v : all.acked) lost += readable.count(v) == 0 ? 1 : 0;
   cleanup();
+  if (lost != 0 || available_us < 0) {
+    dir.keep();
+    std::fprintf(stderr, "failover: broker logs kept in %s\n", dir.path().c_str());
+  }
 
   const double unavailable_ms = available_us < 0 ? -1 : (available_us - killed_us) / 1000.0;
   const double readable_ms = (readable_us - killed_us) / 1000.0;
@@ -264,8 +270,13 @@ int Run(const Options& o) {
       acks1_rate, o.writers, o.batch, o.size, o.rounds, o.seconds);
   std::printf("acks=all %10.0f msgs/s (%.0f%% of acks=1)\n", all_rate,
               acks1_rate > 0 ? 100 * all_rate / acks1_rate : 0.0);
-  std::printf("promote: %s\n", promote.ok() ? promote->body.c_str() : "failed");
-  std::printf("kill -9 -> produce ok on the promoted follower: %.1f ms\n", unavailable_ms);
+  if (o.restart_in_place) {
+    std::printf("kill -9 -> acks=all ok on the leader restarted in place: %.1f ms\n",
+                unavailable_ms);
+  } else {
+    std::printf("promote: %s\n", promote.ok() ? promote->body.c_str() : "failed");
+    std::printf("kill -9 -> produce ok on the promoted follower: %.1f ms\n", unavailable_ms);
+  }
   std::printf("kill -9 -> every acked message read back:      %.1f ms\n", readable_ms);
   std::printf("acks=all messages acked: %zu, lost: %llu\n", all.acked.size(),
               static_cast<unsigned long long>(lost));
@@ -280,7 +291,8 @@ int Run(const Options& o) {
                  {"writers", o.writers},
                  {"batch", o.batch},
                  {"size", o.size},
-                 {"rounds", o.rounds}});
+                 {"rounds", o.rounds},
+                 {"restart_in_place", o.restart_in_place}});
   return lost == 0 && available_us >= 0 ? 0 : 1;
 }
 
@@ -301,6 +313,9 @@ void RegisterFailover(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(1, 100))
       ->capture_default_str();
   sub->add_option("--dir", options->dir, "parent of the work directory")->capture_default_str();
+  sub->add_flag("--restart-in-place", options->restart_in_place,
+                "restart the killed leader as leader instead of promoting the follower; time "
+                "until acks=all succeeds on it again");
   sub->callback([options, exit_code] { *exit_code = Run(*options); });
 }
 

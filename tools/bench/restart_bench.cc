@@ -2,10 +2,8 @@
 
 #include <fcntl.h>
 #include <limits.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +21,7 @@
 #include <vector>
 
 #include "runtime-real/client.h"
+#include "runtime-real/loopback_port.h"
 #include "tools/bench/bench_util.h"
 #include "tools/bench/produce_bench.h"
 
@@ -51,30 +50,12 @@ std::string DefaultBrokerBin() {
   return (std::filesystem::path(self).parent_path() / "gafka-broker").string();
 }
 
-// A port that was free a moment ago (the broker binds it with SO_REUSEADDR,
-// so the restart gets it back despite connections left in TIME_WAIT).
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  int port = -1;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
 // fork/exec of the broker; its stdout and stderr go to `log_path`.
 pid_t StartBroker(const Options& options, const std::string& data_dir, int port,
                   const std::string& log_path) {
-  const std::vector<std::string> args = {options.broker_bin,   "--port",      std::to_string(port),
-                                         "--data-dir",         data_dir,      "--log-level",
-                                         "info"};
+  const std::vector<std::string> args = {
+      options.broker_bin, "--port", std::to_string(port), "--data-dir", data_dir,
+      "--log-level",      "info"};
   std::fflush(stdout);
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
@@ -150,7 +131,8 @@ uint64_t DirectoryBytes(const std::string& dir) {
 
 std::string BatchBody(const Options& options, int thread) {
   std::string value(static_cast<size_t>(options.size), 'a');
-  for (size_t j = 0; j < value.size(); j += 64) value[j] = static_cast<char>('a' + (thread + j) % 26);
+  for (size_t j = 0; j < value.size(); j += 64)
+    value[j] = static_cast<char>('a' + (thread + j) % 26);
   std::string body = "{\"topic\":\"" + options.topic + "\",\"messages\":[";
   for (int i = 0; i < options.batch; ++i) {
     if (i > 0) body += ',';
@@ -207,8 +189,8 @@ int Fail(const std::string& message) {
 }
 
 int Run(Options options) {
-  if (options.gib <= 0 || options.partitions < 1 || options.connections < 1 ||
-      options.batch < 1 || options.size < 1) {
+  if (options.gib <= 0 || options.partitions < 1 || options.connections < 1 || options.batch < 1 ||
+      options.size < 1) {
     std::fprintf(stderr, "restart: bad options\n");
     return 2;
   }
@@ -218,7 +200,9 @@ int Run(Options options) {
   if (options.keep) work.keep();
   const std::string data_dir = work.path() + "/data";
   const std::string log_path = work.path() + "/broker.log";
-  const int port = FreePort();
+  // The broker binds it with SO_REUSEADDR, so the restart gets it back
+  // despite connections left in TIME_WAIT.
+  const int port = real::UnusedLoopbackPort();
   if (port <= 0) return Fail("no free port");
   const std::string address = "127.0.0.1:" + std::to_string(port);
   const auto target = static_cast<uint64_t>(options.gib * static_cast<double>(1ull << 30));
@@ -238,9 +222,10 @@ int Run(Options options) {
       return Fail(s.ToString());
     }
   }
-  std::printf("restart: filling %s with %.2f GiB (%d partitions, %d connections, batch %d x %d B)\n",
-              data_dir.c_str(), options.gib, options.partitions, options.connections,
-              options.batch, options.size);
+  std::printf(
+      "restart: filling %s with %.2f GiB (%d partitions, %d connections, batch %d x %d B)\n",
+      data_dir.c_str(), options.gib, options.partitions, options.connections, options.batch,
+      options.size);
   std::fflush(stdout);
   Acked acked;
   acked.last_offset.assign(static_cast<size_t>(options.partitions), -1);
@@ -284,11 +269,12 @@ int Run(Options options) {
     last = acked.last_offset;
   }
   const uint64_t stored_bytes = DirectoryBytes(data_dir);
-  std::printf("restart: %llu messages (%.2f GiB) acknowledged in %.1f s; killed with SIGKILL; "
-              "%.2f GiB on disk\n",
-              static_cast<unsigned long long>(acked.messages.load()),
-              static_cast<double>(acked.bytes.load()) / (1ull << 30), fill_s,
-              static_cast<double>(stored_bytes) / (1ull << 30));
+  std::printf(
+      "restart: %llu messages (%.2f GiB) acknowledged in %.1f s; killed with SIGKILL; "
+      "%.2f GiB on disk\n",
+      static_cast<unsigned long long>(acked.messages.load()),
+      static_cast<double>(acked.bytes.load()) / (1ull << 30), fill_s,
+      static_cast<double>(stored_bytes) / (1ull << 30));
   std::fflush(stdout);
 
   if (options.cold) EvictFromPageCache(data_dir);
@@ -310,10 +296,10 @@ int Run(Options options) {
     auto answer = reader.Call("GET", "/api/v1/consume?topic=" + options.topic +
                                          "&partition=" + std::to_string(p) +
                                          "&offset=" + std::to_string(offset) + "&count=1");
-    const auto json = answer.ok() ? nlohmann::json::parse(answer->body, nullptr, false)
-                                  : nlohmann::json();
-    if (!answer.ok() || answer->status != 200 || !json.is_object() ||
-        json["records"].size() != 1 || json["records"][0]["offset"].get<int64_t>() != offset) {
+    const auto json =
+        answer.ok() ? nlohmann::json::parse(answer->body, nullptr, false) : nlohmann::json();
+    if (!answer.ok() || answer->status != 200 || !json.is_object() || json["records"].size() != 1 ||
+        json["records"][0]["offset"].get<int64_t>() != offset) {
       StopBroker(pid);
       return Fail("partition " + std::to_string(p) + ": the last acknowledged offset " +
                   std::to_string(offset) + " did not come back: " +
@@ -326,9 +312,10 @@ int Run(Options options) {
 
   const double healthy_ms = static_cast<double>(healthy_us - restart_us) / 1000.0;
   const double serving_ms = static_cast<double>(serving_us - restart_us) / 1000.0;
-  std::printf("restart: healthy %.1f ms after exec; the last acknowledged record of each of %lld "
-              "partitions fetched %.1f ms after exec\n",
-              healthy_ms, static_cast<long long>(tail_records), serving_ms);
+  std::printf(
+      "restart: healthy %.1f ms after exec; the last acknowledged record of each of %lld "
+      "partitions fetched %.1f ms after exec\n",
+      healthy_ms, static_cast<long long>(tail_records), serving_ms);
   PrintJsonLine({{"bench", "restart"},
                  {"cold", options.cold},
                  {"gib_acked", Round(static_cast<double>(acked.bytes.load()) / (1ull << 30), 3)},
@@ -358,8 +345,7 @@ void RegisterRestart(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   sub->add_option("--connections", options->connections, "producer connections")
       ->capture_default_str();
-  sub->add_option("--batch", options->batch, "messages per produce request")
-      ->capture_default_str();
+  sub->add_option("--batch", options->batch, "messages per produce request")->capture_default_str();
   sub->add_option("--size", options->size, "bytes per message value")->capture_default_str();
   sub->add_option("--ready-timeout", options->ready_timeout_s,
                   "seconds to wait for /healthz before failing")
