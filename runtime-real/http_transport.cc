@@ -127,14 +127,15 @@ void HttpTransport::RunSender(Peer* peer) {
       peer->queue.pop_front();
     }
     auto result = client.Post(kPath, message, "application/octet-stream");
-    // A peer that is not listening (restarting): try the same message again
-    // every kReconnectMs while nothing newer is queued, for up to
-    // kReconnectForMs, so a follower is back within one retry of its leader's
-    // restart instead of after its fetch timeout. Nothing was delivered, and
-    // every replication message is idempotent (core tolerates duplicates).
-    for (int64_t waited_ms = 0;
-         !result && result.error() == httplib::Error::Connection && waited_ms < kReconnectForMs;
-         waited_ms += kReconnectMs) {
+    // No answer (the peer refused the connection, or dropped it mid-request:
+    // it is restarting): try the same message again every kReconnectMs while
+    // nothing newer is queued, for up to kReconnectForMs, so a follower is
+    // back within one retry of its leader's restart instead of after its
+    // fetch timeout. Every replication message is idempotent (core tolerates
+    // duplicates: the simulator duplicates them).
+    const auto give_up =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(kReconnectForMs);
+    while (!result && std::chrono::steady_clock::now() < give_up) {
       std::unique_lock<std::mutex> lock(mu_);
       if (peer->cv.wait_for(lock, std::chrono::milliseconds(kReconnectMs),
                             [&] { return stopping_ || !peer->queue.empty(); })) {

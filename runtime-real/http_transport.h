@@ -3,9 +3,9 @@
 // - Outbound to a peer (AddPeer: host:port -> a NodeId): each message is a
 //   POST of its bytes to http://<peer>/internal/v1/replica, sent by the
 //   peer's own sender thread (a bounded queue: a full queue drops, as the
-//   Transport contract allows; core retries on its timers). A peer that
-//   refuses the connection (restarting) gets the same message again every
-//   50 ms for up to 2 s while nothing newer is queued. A non-empty 200
+//   Transport contract allows; core retries on its timers). A message that
+//   got no answer (the peer refused or dropped the connection: restarting)
+//   is sent again every 50 ms for up to 2 s while nothing newer is queued. A non-empty 200
 //   body is the peer's reply, delivered to the receive handler as a message
 //   from that peer.
 // - Inbound (HandleInbound, from an HTTP worker thread): the body is handed
