@@ -92,9 +92,13 @@ Bytes HttpTransport::HandleInbound(Bytes body) {
     next_handle_ = next_handle_ == INT32_MAX ? kFirstHandleId : next_handle_ + 1;
     slots_[handle.value()] = slot;
   }
-  const bool posted = loop_.Post([this, handle, body = std::move(body)]() mutable {
+  // Unbounded: a follower has one fetch in flight, so these are bounded by
+  // the number of followers; and with flat combining an idle loop runs it
+  // right here, on this worker, without waking the loop thread.
+  loop_.PostUnbounded([this, handle, body = std::move(body)]() mutable {
     if (handler_) handler_(handle, std::move(body));
   });
+  const bool posted = true;
   std::unique_lock<std::mutex> slot_lock(slot->mu);
   if (posted) {
     slot->cv.wait_for(slot_lock, std::chrono::milliseconds(inbound_deadline_ms_),
