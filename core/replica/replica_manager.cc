@@ -359,6 +359,7 @@ void ReplicaManager::ScheduleIsrCheck() {
 }
 
 void ReplicaManager::EndHold(const std::string& why) {
+  hold_waiting_.clear();
   if (env_.clock.NowMs() >= hold_until_ms_) return;
   hold_until_ms_ = env_.clock.NowMs();
   for (auto& [key, slot] : leader_slots_) slot.state->HoldUntil(hold_until_ms_);
