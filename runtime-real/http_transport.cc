@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/base/check.h"
+#include "runtime-real/posix_disk.h"
 
 namespace gafka::real {
 
@@ -157,6 +158,10 @@ void HttpTransport::RunSender(Peer* peer) {
     }
     if (result->body.empty()) continue;
     const NodeId from = peer->id;
+    // With flat combining an idle loop runs the reply here; a follower then
+    // syncs the records it appends right here too (InlineSyncScope), and
+    // its next fetch (the durable report) is queued back to this thread.
+    InlineSyncScope inline_sync;
     loop_.PostUnbounded([this, from, reply = std::move(result->body)]() mutable {
       if (handler_) handler_(from, std::move(reply));
     });

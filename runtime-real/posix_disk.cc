@@ -33,6 +33,17 @@ Status PosixError(int error_number, std::string_view what, std::string_view path
 }
 
 // ---------------------------------------------------------------------------
+// InlineSyncScope
+
+namespace {
+thread_local int t_inline_sync = 0;
+}  // namespace
+
+InlineSyncScope::InlineSyncScope() { ++t_inline_sync; }
+InlineSyncScope::~InlineSyncScope() { --t_inline_sync; }
+bool InlineSyncScope::active() { return t_inline_sync > 0; }
+
+// ---------------------------------------------------------------------------
 // IoPool
 
 IoPool::IoPool(size_t threads) {
@@ -146,7 +157,7 @@ void StartSync(const std::shared_ptr<FileState>& state) {
   state->sync_in_flight = true;
   state->running = std::move(state->next);
   state->next.clear();
-  state->pool.Submit([state]() mutable {
+  auto job = [state]() mutable {
     Status result;
     if (::fdatasync(state->fd) != 0) result = PosixError(errno, "fdatasync", state->full_path);
     EventLoop& loop = state->loop;
@@ -154,7 +165,12 @@ void StartSync(const std::shared_ptr<FileState>& state) {
     // state is never destroyed (and its callbacks never run) on this thread.
     loop.PostUnbounded(
         [state = std::move(state), result = std::move(result)] { OnSyncDone(state, result); });
-  });
+  };
+  if (InlineSyncScope::active()) {
+    job();
+  } else {
+    state->pool.Submit(std::move(job));
+  }
 }
 
 class PosixFile final : public File {
