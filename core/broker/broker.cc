@@ -344,7 +344,21 @@ void Broker::Impl::HandleCreate(const CreateTopicRequest& request, Done done) {
   env_.logger.Log(LogLevel::kInfo, "created topic " + info.name + " with " +
                                        std::to_string(info.partitions) + " partitions");
   if (group_service_ != nullptr) group_service_->OnTopicsChanged();
-  done(TopicResponse{Describe(**created), /*created=*/true});
+  TopicResponse response{Describe(**created), /*created=*/true};
+  if (replica_ == nullptr) {
+    done(std::move(response));
+    return;
+  }
+  // Answered once no promotion could lose it (followers that may hold a
+  // promotion lease have it).
+  replica_->WaitTopicReplicated(info.name, [done = std::move(done), response = std::move(response)](
+                                               Status replicated) mutable {
+    if (replicated.ok()) {
+      done(std::move(response));
+    } else {
+      done(broker_error::FromStatus(replicated));
+    }
+  });
 }
 
 void Broker::Impl::HandleDelete(const DeleteTopicRequest& request, Done done) {

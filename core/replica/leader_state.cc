@@ -22,6 +22,7 @@ void LeaderState::OnFetch(NodeId follower, Offset fetch_offset, Offset durable_o
   } else if (f.last_fetch_ms > 0 && fetch_offset >= f.leader_end_at_fetch) {
     f.caught_up_ms = std::max(f.caught_up_ms, f.last_fetch_ms);
   }
+  f.fetched = true;
   f.fetch_offset = fetch_offset;
   f.durable_offset = durable_offset;
   f.leader_end_at_fetch = leader_end;
@@ -46,6 +47,21 @@ std::vector<std::function<void(Status)>> LeaderState::Update(Offset leader_durab
     waiters_.erase(waiters_.begin());
   }
   return ready;
+}
+
+void LeaderState::Seed(NodeId follower, Millis caught_up_ms) {
+  FollowerPosition& f = followers_[follower];
+  f.caught_up_ms = caught_up_ms;
+  f.last_fetch_ms = caught_up_ms;
+  f.in_sync = true;
+  f.fetched = false;
+}
+
+bool LeaderState::AwaitsFirstFetch() const {
+  for (const auto& [id, f] : followers_) {
+    if (f.in_sync && !f.fetched) return true;
+  }
+  return false;
 }
 
 void LeaderState::WaitFor(Offset end_offset, std::function<void(Status)> done) {

@@ -41,6 +41,14 @@ class LeaderState {
   // offset order); the caller runs them.
   std::vector<std::function<void(Status)>> Update(Offset leader_durable, Millis now_ms);
 
+  // A new partition: `follower` may hold a promotion lease from a fetch at
+  // `caught_up_ms` that covered every partition we had; until it fetches this
+  // one (or that lease has run out) it counts as in sync with nothing
+  // durable, so nothing here commits without it.
+  void Seed(NodeId follower, Millis caught_up_ms);
+  // Whether an in-sync follower was seeded and has not fetched yet.
+  bool AwaitsFirstFetch() const;
+
   // Until `until_ms` the HW does not advance (a restarted leader whose
   // followers may still hold promotion leases from before the restart: what
   // it appended alone must not count as committed until those leases ran out).
@@ -66,6 +74,7 @@ class LeaderState {
     Millis last_fetch_ms = 0;
     Millis caught_up_ms = -1;  // -1: never
     bool in_sync = false;
+    bool fetched = true;  // false: seeded, no fetch of this partition yet
   };
   const std::map<NodeId, FollowerPosition>& followers() const { return followers_; }
 

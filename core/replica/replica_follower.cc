@@ -76,6 +76,7 @@ void ReplicaManager::HandleFetchReply(const ReplicaFetchReply& reply) {
     // we fetch in its epoch (ReplicaManager::Open, the hold).
     in_sync_.clear();
     caught_up_sent_ms_.clear();
+    metadata_lease_sent_ms_ = -1;
     previous_reply_end_.clear();
   }
   if (reply.fenced) {
@@ -94,7 +95,12 @@ void ReplicaManager::HandleFetchReply(const ReplicaFetchReply& reply) {
     return;
   }
   ++replies_applied_;
-  if (reply.topics) MirrorTopics(*reply.topics);
+  if (reply.topics) {
+    leader_topics_ = *reply.topics;
+    MirrorTopics(*reply.topics);
+  } else {
+    metadata_lease_sent_ms_ = current_fetch_.sent_ms;
+  }
   NoteCaughtUp(reply);
   const uint64_t seq = fetch_seq_;
   backoff_ = false;

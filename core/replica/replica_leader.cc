@@ -123,6 +123,19 @@ void ReplicaManager::HandleFetch(NodeId from, ReplicaFetch fetch) {
       UpdatePartition(*partition);
     }
     OnOffsetsFetch(fetch.follower, fetch.offsets_hash);
+    // In the ISR of every partition we have (vacuously so with none): this
+    // fetch may give it a promotion lease, which covers partitions created
+    // from now on too (StateFor seeds them with it).
+    bool everywhere = true;
+    for (const auto& [name, topic] : topics_.topics()) {
+      for (const auto& partition : topic->partitions) {
+        if (partition->Serviceable().ok() && !StateFor(*partition).InSync(fetch.follower)) {
+          everywhere = false;
+        }
+      }
+    }
+    if (everywhere) lease_fetch_ms_[fetch.follower] = env_.clock.NowMs();
+    CheckTopicWaiters();
   }
   bool has_data = false;
   ReplicaFetchReply reply = BuildReply(fetch, &has_data);
@@ -284,7 +297,9 @@ void ReplicaManager::Fence(Epoch epoch, const std::string& leader_address,
     }
     leader_slots_.clear();
     FailOffsetWaiters(Conflict("fenced by a newer leader before the offsets were replicated"));
+    FailTopicWaiters(Conflict("fenced by a newer leader before the topic was replicated"));
     offsets_followers_.clear();
+    lease_fetch_ms_.clear();
     // Our own HW no longer says what is committed (the new leader does): a
     // tail we wrote that the new leader lacks must not be kept by the
     // truncation floor. Readers stop at the log start until its first reply.
@@ -304,6 +319,12 @@ Result<Epoch> ReplicaManager::Promote(const std::string& advertised_address, boo
   if (!advertised_address.empty()) config_.advertised_address = advertised_address;
   if (leading_) return epoch_;
   if (!force) {
+    if (metadata_lease_sent_ms_ < 0 ||
+        env_.clock.NowMs() - metadata_lease_sent_ms_ >= config_.replica_lag_time_max_ms) {
+      return Conflict(
+          "no recent reply of the leader found this broker holding all its topics: promoting "
+          "could lose a topic; promote with force to accept that");
+    }
     for (const auto& [name, topic] : topics_.topics()) {
       for (const auto& partition : topic->partitions) {
         auto it = in_sync_.find({name, partition->id().value()});
@@ -319,6 +340,16 @@ Result<Epoch> ReplicaManager::Promote(const std::string& advertised_address, boo
         return Conflict("partition " + name + "-" + std::to_string(partition->id().value()) +
                         " was not in sync with the leader: promoting would lose committed "
                         "records; promote with force to accept that");
+      }
+    }
+    // Every topic the leader last listed must be here (and so was checked
+    // above): one we never mirrored may hold committed records.
+    for (const TopicInfo& info : leader_topics_) {
+      Topic* local = topics_.Find(info.name);
+      if (local == nullptr || local->info.partitions != info.partitions) {
+        return Conflict("topic " + info.name +
+                        " of the leader is not mirrored here: promoting would lose it; promote "
+                        "with force to accept that");
       }
     }
   }

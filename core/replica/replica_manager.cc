@@ -115,6 +115,7 @@ void ReplicaManager::Shutdown() {
       done(Unavailable("the broker is shutting down"));
   }
   FailOffsetWaiters(Unavailable("the broker is shutting down"));
+  FailTopicWaiters(Unavailable("the broker is shutting down"));
   for (TimerId* t : {&isr_timer_, &notice_timer_, &fetch_timer_, &wake_timer_}) {
     if (*t != kNoTimer) env_.clock.Cancel(*t);
     *t = kNoTimer;
@@ -232,6 +233,46 @@ void ReplicaManager::UpdateAllPartitions() {
   }
 }
 
+bool ReplicaManager::TopicReplicated(const std::string& name) {
+  Topic* topic = topics_.Find(name);
+  if (topic == nullptr) return true;  // deleted meanwhile: nothing left to wait for
+  for (const auto& partition : topic->partitions) {
+    if (partition->Serviceable().ok() && StateFor(*partition).AwaitsFirstFetch()) return false;
+  }
+  return true;
+}
+
+void ReplicaManager::WaitTopicReplicated(const std::string& name,
+                                         std::function<void(Status)> done) {
+  if (RefuseCommitWait("the topic was", done)) return;
+  if (TopicReplicated(name)) {
+    done(Status::Ok());
+    return;
+  }
+  topic_waiters_.emplace(name, std::move(done));
+  OnAppended();  // parked follower fetches answer now: the reply lists the topic
+}
+
+void ReplicaManager::CheckTopicWaiters() {
+  if (topic_waiters_.empty() || !leading_) return;
+  std::vector<std::function<void(Status)>> ready;
+  for (auto it = topic_waiters_.begin(); it != topic_waiters_.end();) {
+    if (TopicReplicated(it->first)) {
+      ready.push_back(std::move(it->second));
+      it = topic_waiters_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto& done : ready) done(Status::Ok());
+}
+
+void ReplicaManager::FailTopicWaiters(const Status& status) {
+  auto waiters = std::move(topic_waiters_);
+  topic_waiters_.clear();
+  for (auto& [name, done] : waiters) done(status);
+}
+
 void ReplicaManager::WaitGroupOffsetsReplicated(std::function<void(Status)> done) {
   if (RefuseCommitWait("the offsets were", done)) return;
   offset_waiters_.emplace(offsets_version_ + 1, std::move(done));
@@ -331,6 +372,10 @@ LeaderState& ReplicaManager::StateFor(Partition& partition) {
     }
     slot.state = std::make_unique<LeaderState>(initial_hw, config_.replica_lag_time_max_ms);
     slot.state->HoldUntil(hold_until_ms_);
+    const Millis now = env_.clock.NowMs();
+    for (const auto& [follower, at] : lease_fetch_ms_) {
+      if (now - at <= config_.replica_lag_time_max_ms) slot.state->Seed(follower, at);
+    }
   }
   return *slot.state;
 }
@@ -353,6 +398,7 @@ void ReplicaManager::ScheduleIsrCheck() {
     if (!leading_) return;
     UpdateAllPartitions();
     CompleteOffsetWaiters();  // a follower that fell behind no longer holds them up
+    CheckTopicWaiters();      // so does one that never fetched a new topic
     CheckpointHighWatermarks();
     ScheduleIsrCheck();
   });

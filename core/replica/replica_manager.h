@@ -75,6 +75,12 @@ class ReplicaManager {
   std::optional<ApiError> CheckProduce(Topic& topic, Acks acks);
   // Topic create/delete: 409 with the leader hint on a follower.
   std::optional<ApiError> CheckAdminWrite() const;
+  // After a topic was created on the leader: `done` runs once every follower
+  // that may hold a promotion lease has fetched each of its partitions (or
+  // dropped out of their ISR): only then could a promotion not lose it. Ok
+  // at once without such followers; 409 when leadership moves first, 503 on
+  // shutdown.
+  void WaitTopicReplicated(const std::string& name, std::function<void(Status)> done);
   // Before a topic is created (or mirrored): forgets a checkpointed HW kept
   // under its name, durably. An error: do not create it now.
   Status BeforeTopicCreate(const std::string& name);
@@ -133,6 +139,9 @@ class ReplicaManager {
   LeaderState& StateFor(Partition& partition);
   void UpdatePartition(Partition& partition);
   void UpdateAllPartitions();  // UpdatePartition on every serviceable partition
+  bool TopicReplicated(const std::string& name);
+  void CheckTopicWaiters();
+  void FailTopicWaiters(const Status& status);
   // Answers `done` at once (and returns true) when no commit can be waited
   // for: shutting down, or no longer leading ("... before <what> replicated").
   bool RefuseCommitWait(const std::string& what, std::function<void(Status)>& done);
@@ -189,6 +198,11 @@ class ReplicaManager {
   TimerId isr_timer_ = kNoTimer;
   TimerId wake_timer_ = kNoTimer;  // OnAppended: parked fetches answered after the queued tasks
   NodeId old_leader_peer_{0};
+  // Per follower: when we received its latest fetch that found it in the
+  // ISR of every partition (a fetch that may have given it a promotion
+  // lease); new partitions start with it in their ISR (LeaderState::Seed).
+  std::map<NodeId, Millis> lease_fetch_ms_;
+  std::multimap<std::string, std::function<void(Status)>> topic_waiters_;
   std::set<int32_t> lane_refused_;  // follower ids refused (same epoch lane), logged once
   // Group offsets replication (leader): a version per durable change; per
   // follower what it was last sent and what it holds; commit waits.
@@ -223,9 +237,14 @@ class ReplicaManager {
   // hold ends early once each fetched in our epoch (empty: unknown or none).
   std::set<NodeId> hold_waiting_;
   std::map<PartitionKey, bool> in_sync_;  // as the leader last said
-  NodeId leader_id_{0};                   // as the leader's last reply said
-  uint64_t applied_offsets_hash_ = 0;     // of the leader's values we hold durably
-  Status offsets_failed_;                 // the local offsets store refused a write
+  std::vector<TopicInfo> leader_topics_;  // the leader's topics, as its last list said
+  // When we sent the latest fetch whose reply found us holding every topic
+  // of the leader (no new list): a promotion lease needs one within the lag
+  // time, whatever partitions there are (none included).
+  Millis metadata_lease_sent_ms_ = -1;
+  NodeId leader_id_{0};                // as the leader's last reply said
+  uint64_t applied_offsets_hash_ = 0;  // of the leader's values we hold durably
+  Status offsets_failed_;              // the local offsets store refused a write
   uint64_t out_of_range_resets_ = 0;
   bool backoff_ = false;  // the last reply had a partition the leader cannot serve
   // Promotion lease: the leader drops a follower from the ISR only once it

@@ -36,12 +36,7 @@ class FailoverRun {
   }
 
   void Go() {
-    cluster_.node(1).OpenOrDie();
-    cluster_.node(2).OpenOrDie();
-    CreateTopicRequest create;
-    create.name = "t";
-    create.partitions = 1;
-    ASSERT_EQ(ErrorCode(cluster_.node(1).Call(create)), 0);
+    cluster_.OpenWithTopic("t", 1);
     cluster_.Run(500);
     const Epoch first_epoch = cluster_.node(1).Offsets("t", 0).leader_epoch;
     Load(cluster_.node(1), 40 + static_cast<int>(rng_.Uniform(40)));

@@ -151,6 +151,55 @@ TEST_P(ReplicaPipelineTest, RestartedLeaderCommitsAgainOnceItsFollowersAreBack) 
   EXPECT_EQ(follower().ReadAll("t", 0).size(), 3u);
 }
 
+// A topic created while a follower may hold a promotion lease starts with
+// that follower in its ISR: neither the creation nor an acks=all write to it
+// is answered until the follower has it, or its lease has run out (here:
+// cut off, so after the lag time). A promotion inside the lease would
+// otherwise lose both (gafka-sim replication-chaos seed 487,
+// replication-failover seed 532).
+TEST_P(ReplicaPipelineTest, NewTopicCommitsNothingWithoutAFollowerThatMayHoldALease) {
+  cluster_->network().Isolate(NodeId(2));
+  CreateTopicRequest create;
+  create.name = "late";
+  create.partitions = 1;
+  auto created = leader().Start(create);
+  Run(500);  // < replica_lag_time_max_ms (1,000)
+  EXPECT_FALSE(created->has_value()) << "the topic was acknowledged without the follower";
+  auto write = leader().Start(BrokerHarness::ProduceOne("late", std::nullopt, "v", Acks::kAll, 0));
+  Run(200);
+  EXPECT_FALSE(write->has_value()) << "acks=all committed alone on the new topic";
+  Run(1'000);
+  ASSERT_TRUE(created->has_value());
+  EXPECT_EQ(ErrorCode(**created), 0);
+  ASSERT_TRUE(write->has_value());
+  EXPECT_EQ(ErrorCode(**write), 0);
+}
+
+TEST_P(ReplicaPipelineTest, NewTopicIsAcknowledgedOnceTheFollowerHasIt) {
+  CreateTopicRequest create;
+  create.name = "late";
+  create.partitions = 2;
+  ApiResponse created = leader().Call(create);
+  ASSERT_EQ(ErrorCode(created), 0);
+  // Answered: the follower holds both partitions (it fetched them).
+  EXPECT_EQ(ErrorCode(follower().Call(DescribeTopicRequest{"late"})), 0);
+}
+
+// A follower that never had a reply showing it holds every topic of the
+// leader has no promotion lease, even with no partitions to be out of sync
+// on: the leader may have created (and committed to) a topic it never saw.
+TEST(ReplicaPromotion, AFollowerThatNeverHeldEveryTopicOfTheLeaderIsNotPromoted) {
+  ReplicaCluster cluster(1);
+  cluster.network().Isolate(NodeId(2));
+  cluster.OpenWithTopic("t", 1);
+  auto promoted = cluster.node(2).broker().Promote(NodeAddress(2));
+  EXPECT_FALSE(promoted.ok()) << "promoted without ever holding the leader's topics";
+  cluster.network().Heal();
+  cluster.Run(1'000);
+  auto again = cluster.node(2).broker().Promote(NodeAddress(2));
+  EXPECT_TRUE(again.ok()) << "in sync on every topic now, yet: " << again.status().ToString();
+}
+
 // What the restarted leader appended alone before its restart, past the HW,
 // is not committed: the follower, still within its promotion lease, never
 // had it, and promoting the follower truncates it. So the restarted leader's
