@@ -99,12 +99,9 @@ Bytes HttpTransport::HandleInbound(Bytes body) {
   loop_.PostUnbounded([this, handle, body = std::move(body)]() mutable {
     if (handler_) handler_(handle, std::move(body));
   });
-  const bool posted = true;
   std::unique_lock<std::mutex> slot_lock(slot->mu);
-  if (posted) {
-    slot->cv.wait_for(slot_lock, std::chrono::milliseconds(inbound_deadline_ms_),
-                      [&] { return slot->done; });
-  }
+  slot->cv.wait_for(slot_lock, std::chrono::milliseconds(inbound_deadline_ms_),
+                    [&] { return slot->done; });
   Bytes reply = std::move(slot->reply);
   slot_lock.unlock();
   std::lock_guard<std::mutex> lock(mu_);

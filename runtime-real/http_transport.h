@@ -5,9 +5,9 @@
 //   peer's own sender thread (a bounded queue: a full queue drops, as the
 //   Transport contract allows; core retries on its timers). A message that
 //   got no answer (the peer refused or dropped the connection: restarting)
-//   is sent again every 50 ms for up to 2 s while nothing newer is queued. A non-empty 200
-//   body is the peer's reply, delivered to the receive handler as a message
-//   from that peer.
+//   is sent again every 50 ms for up to 2 s while nothing newer is queued.
+//   A non-empty 200 body is the peer's reply, delivered to the receive
+//   handler as a message from that peer.
 // - Inbound (HandleInbound, from an HTTP worker thread): the body is handed
 //   to the receive handler on the loop as a message from a fresh reply
 //   handle; the core's Send(handle, reply) completes the HTTP exchange. The

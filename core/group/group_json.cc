@@ -57,18 +57,25 @@ void WriteStrings(JsonWriter& w, const std::vector<std::string>& items) {
   w.EndArray();
 }
 
-// The membership facts, inside an object the caller opened.
-void WriteMemberFields(JsonWriter& w, const MemberView& m) {
-  Field(w, "group_id", m.group_id);
-  Field(w, "consumer_id", m.consumer_id);
-  Field(w, "generation", m.generation.value());
-  Field(w, "state", GroupStateName(m.state));
+// A member's subscription, assignment and session (MemberView and
+// MemberStatus both have them).
+template <typename Member>
+void WriteMemberSession(JsonWriter& w, const Member& m) {
   w.Key("topics");
   WriteStrings(w, m.topics);
   w.Key("assignment");
   WriteAssignment(w, m.assignment);
   Field(w, "session_timeout_ms", m.session_timeout_ms);
   Field(w, "session_expires_in_ms", m.session_expires_in_ms);
+}
+
+// The membership facts, inside an object the caller opened.
+void WriteMemberFields(JsonWriter& w, const MemberView& m) {
+  Field(w, "group_id", m.group_id);
+  Field(w, "consumer_id", m.consumer_id);
+  Field(w, "generation", m.generation.value());
+  Field(w, "state", GroupStateName(m.state));
+  WriteMemberSession(w, m);
   Field(w, "heartbeat_interval_ms", m.heartbeat_interval_ms);
 }
 
@@ -174,12 +181,7 @@ GroupResponse EncodeStatus(const GroupStatus& status) {
     Field(w, "assignor", AssignorName(status.assignor));
     ObjectArrayField(w, "members", status.members, [&](const MemberStatus& m) {
       Field(w, "consumer_id", m.consumer_id);
-      w.Key("topics");
-      WriteStrings(w, m.topics);
-      w.Key("assignment");
-      WriteAssignment(w, m.assignment);
-      Field(w, "session_timeout_ms", m.session_timeout_ms);
-      Field(w, "session_expires_in_ms", m.session_expires_in_ms);
+      WriteMemberSession(w, m);
       BoolField(w, "poll_in_flight", m.poll_in_flight);
     });
     ObjectArrayField(w, "partitions", status.partitions, [&](const PartitionStatus& p) {
@@ -190,8 +192,7 @@ GroupResponse EncodeStatus(const GroupStatus& status) {
       OptionalField(w, "log_end_offset",
                     p.log_end ? std::optional(p.log_end->value()) : std::nullopt);
       OptionalField(w, "lag", p.lag);
-      OptionalField(w, "position",
-                    p.position ? std::optional(p.position->value()) : std::nullopt);
+      OptionalField(w, "position", p.position ? std::optional(p.position->value()) : std::nullopt);
       w.Key("consumer_id");
       if (p.owner.empty()) {
         w.Null();

@@ -71,8 +71,6 @@ Result<Epoch> EpochStore::Load() {
   stored_ = Epoch(static_cast<int32_t>(DecodeFixed32(bytes.data() + 8)));
   const uint32_t flags = version == kVersion1 ? 0 : DecodeFixed32(bytes.data() + 12);
   led_ = (flags & kLed) != 0;
-  replicated_ = version >= kVersion3 && (flags & kReplicated) != 0;
-  holders_known_ = version != kVersion3 || !replicated_;
   lease_holders_.clear();
   if (version == kVersion) {
     const uint32_t count = DecodeFixed32(bytes.data() + 16);
@@ -80,6 +78,10 @@ Result<Epoch> EpochStore::Load() {
       lease_holders_.insert(NodeId(static_cast<int32_t>(DecodeFixed32(bytes.data() + 20 + 4 * i))));
     }
   }
+  // "Replicated" without a name: a version 3 file (or a version 4 written
+  // from one before any follower was named).
+  const bool flagged = version >= kVersion3 && (flags & kReplicated) != 0;
+  holders_known_ = !flagged || !lease_holders_.empty();
   CHECK(stored_.value() >= 0);
   return stored_;
 }
@@ -90,7 +92,7 @@ Status EpochStore::Store(Epoch epoch, bool led) {
   PutFixed32(&bytes, kMagic);
   PutFixed32(&bytes, kVersion);
   PutFixed32(&bytes, static_cast<uint32_t>(epoch.value()));
-  PutFixed32(&bytes, (led ? kLed : 0) | (replicated_ ? kReplicated : 0));
+  PutFixed32(&bytes, (led ? kLed : 0) | (replicated() ? kReplicated : 0));
   CHECK_MSG(lease_holders_.size() <= kMaxHolders, "too many followers");
   PutFixed32(&bytes, static_cast<uint32_t>(lease_holders_.size()));
   for (NodeId id : lease_holders_) PutFixed32(&bytes, static_cast<uint32_t>(id.value()));
@@ -102,15 +104,9 @@ Status EpochStore::Store(Epoch epoch, bool led) {
 }
 
 Status EpochStore::MarkReplicated(NodeId follower) {
-  if (replicated_ && lease_holders_.count(follower) != 0) return Status::Ok();
-  const bool was_replicated = replicated_;
-  replicated_ = true;
-  lease_holders_.insert(follower);
+  if (!lease_holders_.insert(follower).second) return Status::Ok();
   Status stored = Store(stored_, led_);
-  if (!stored.ok()) {
-    replicated_ = was_replicated;
-    lease_holders_.erase(follower);
-  }
+  if (!stored.ok()) lease_holders_.erase(follower);
   return stored;
 }
 

@@ -46,7 +46,7 @@ class EpochStore {
   // Whether a follower was ever told it is in this broker's ISR (sticky:
   // Store keeps it). Then a follower may hold a promotion lease across this
   // broker's restart, and a restart as leader must not commit alone at once.
-  bool replicated() const { return replicated_; }
+  bool replicated() const { return !lease_holders_.empty() || !holders_known_; }
   // Which followers (all of them, unless a version 3 file left them unknown).
   const std::set<NodeId>& lease_holders() const { return lease_holders_; }
   bool lease_holders_known() const { return holders_known_; }
@@ -58,8 +58,7 @@ class EpochStore {
   std::string data_dir_;
   Epoch stored_{0};
   bool led_ = false;
-  bool replicated_ = false;
-  bool holders_known_ = true;
+  bool holders_known_ = true;  // false: the file said "replicated", not who
   std::set<NodeId> lease_holders_;
 };
 

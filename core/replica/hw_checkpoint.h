@@ -4,8 +4,8 @@
 // each partition's HW from here, not from its durable log end: records past
 // the old HW were never committed, and a follower promoted within its lease
 // would truncate them — a reader shown them would have seen records that
-// vanish. The file may lag the true HW (it is written every
-// hw_checkpoint_interval_ms): a stale value only hides committed records for
+// vanish. The file may lag the true HW (the ReplicaManager writes it at each
+// ISR check and at shutdown): a stale value only hides committed records for
 // a while, never shows uncommitted ones.
 //
 // Format (little-endian): magic u32 "GRHW", version u32 (1), count u32, then

@@ -59,9 +59,7 @@ void ReplicaManager::HandleFetch(NodeId from, ReplicaFetch fetch) {
                                               "'s: " + raised.ToString());
         return;  // it retries; so do we
       }
-      for (const auto& [name, topic] : topics_.topics()) {
-        for (const auto& partition : topic->partitions) partition->set_epoch(epoch_);
-      }
+      ForEachPartition([this](Partition& partition) { partition.set_epoch(epoch_); });
       env_.logger.Log(LogLevel::kWarn,
                       "replication: follower " + std::to_string(fetch.follower.value()) +
                           " once led epoch " + std::to_string(fetch.epoch.value()) +
@@ -127,13 +125,11 @@ void ReplicaManager::HandleFetch(NodeId from, ReplicaFetch fetch) {
     // fetch may give it a promotion lease, which covers partitions created
     // from now on too (StateFor seeds them with it).
     bool everywhere = true;
-    for (const auto& [name, topic] : topics_.topics()) {
-      for (const auto& partition : topic->partitions) {
-        if (partition->Serviceable().ok() && !StateFor(*partition).InSync(fetch.follower)) {
-          everywhere = false;
-        }
+    ForEachPartition([&](Partition& partition) {
+      if (partition.Serviceable().ok() && !StateFor(partition).InSync(fetch.follower)) {
+        everywhere = false;
       }
-    }
+    });
     if (everywhere) lease_fetch_ms_[fetch.follower] = env_.clock.NowMs();
     CheckTopicWaiters();
   }
@@ -303,11 +299,7 @@ void ReplicaManager::Fence(Epoch epoch, const std::string& leader_address,
     // Our own HW no longer says what is committed (the new leader does): a
     // tail we wrote that the new leader lacks must not be kept by the
     // truncation floor. Readers stop at the log start until its first reply.
-    for (const auto& [name, topic] : topics_.topics()) {
-      for (const auto& partition : topic->partitions) {
-        partition->set_high_watermark_cap(partition->log().start_offset());
-      }
-    }
+    CapHighWatermarksAtLogStart();
   }
   if (leader_peer.has_value()) {
     leader_peer_ = *leader_peer;

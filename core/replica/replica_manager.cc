@@ -77,13 +77,11 @@ Status ReplicaManager::Open() {
       // And what we appended alone before the restart, past the HW, is not
       // committed either: such a promotion would truncate it. So the HW
       // restarts from the checkpoint (which may lag it, never lead it).
-      for (const auto& [name, topic] : topics_.topics()) {
-        for (const auto& partition : topic->partitions) {
-          const int32_t id = partition->id().value();
-          restart_hw_[{name, id}] =
-              hw_checkpoint_.Find(name, id).value_or(partition->log().start_offset());
-        }
-      }
+      ForEachPartition([this](Partition& partition) {
+        restart_hw_[slot_key(partition)] =
+            hw_checkpoint_.Find(partition.topic(), partition.id().value())
+                .value_or(partition.log().start_offset());
+      });
       env_.logger.Log(LogLevel::kInfo,
                       "replication: restarted as leader with followers; commits wait " +
                           std::to_string(config_.replica_lag_time_max_ms) +
@@ -94,11 +92,7 @@ Status ReplicaManager::Open() {
   } else {
     // Until the leader says what is committed, nothing local is (a tail
     // kept from before a crash may be divergent).
-    for (const auto& [name, topic] : topics_.topics()) {
-      for (const auto& partition : topic->partitions) {
-        partition->set_high_watermark_cap(partition->log().start_offset());
-      }
-    }
+    CapHighWatermarksAtLogStart();
     SendFetch();
   }
   env_.logger.Log(LogLevel::kInfo, "replication: " + role() + " in epoch " +
@@ -120,9 +114,7 @@ void ReplicaManager::Shutdown() {
     if (*t != kNoTimer) env_.clock.Cancel(*t);
     *t = kNoTimer;
   }
-  std::vector<NodeId> parked;
-  for (const auto& [from, p] : parked_) parked.push_back(from);
-  for (NodeId from : parked) AnswerParked(from);
+  AnswerAllParked();
 }
 
 Status ReplicaManager::RaiseEpoch(Epoch epoch, bool led) {
@@ -204,10 +196,7 @@ void ReplicaManager::OnAppended() {
   if (!leading_ || parked_.empty() || wake_timer_ != kNoTimer || stopped_) return;
   wake_timer_ = env_.clock.After(0, [this] {
     wake_timer_ = kNoTimer;
-    if (!leading_) return;
-    std::vector<NodeId> parked;
-    for (const auto& [from, p] : parked_) parked.push_back(from);
-    for (NodeId from : parked) AnswerParked(from);
+    if (leading_) AnswerAllParked();
   });
 }
 
@@ -226,11 +215,21 @@ bool ReplicaManager::RefuseCommitWait(const std::string& what, std::function<voi
 }
 
 void ReplicaManager::UpdateAllPartitions() {
-  for (const auto& [name, topic] : topics_.topics()) {
-    for (const auto& partition : topic->partitions) {
-      if (partition->Serviceable().ok()) UpdatePartition(*partition);
-    }
-  }
+  ForEachPartition([this](Partition& partition) {
+    if (partition.Serviceable().ok()) UpdatePartition(partition);
+  });
+}
+
+void ReplicaManager::CapHighWatermarksAtLogStart() {
+  ForEachPartition([](Partition& partition) {
+    partition.set_high_watermark_cap(partition.log().start_offset());
+  });
+}
+
+void ReplicaManager::AnswerAllParked() {
+  std::vector<NodeId> parked;
+  for (const auto& [from, p] : parked_) parked.push_back(from);
+  for (NodeId from : parked) AnswerParked(from);
 }
 
 bool ReplicaManager::TopicReplicated(const std::string& name) {
@@ -297,12 +296,10 @@ void ReplicaManager::OnOffsetsFetch(NodeId follower, uint64_t follower_hash) {
 
 void ReplicaManager::RefreshOffsetsCache() {
   if (hooks_.group_offsets == nullptr) return;
-  if (hooks_.group_offsets_version != nullptr && offsets_cached_) {
-    const uint64_t version = hooks_.group_offsets_version();
-    if (version == offsets_cache_store_version_) return;  // unchanged: O(1)
-  }
   if (hooks_.group_offsets_version != nullptr) {
-    offsets_cache_store_version_ = hooks_.group_offsets_version();
+    const uint64_t version = hooks_.group_offsets_version();
+    if (offsets_cached_ && version == offsets_cache_store_version_) return;  // unchanged: O(1)
+    offsets_cache_store_version_ = version;
   }
   offsets_cache_ = hooks_.group_offsets();
   offsets_cache_hash_ = GroupOffsetsHash(offsets_cache_);
@@ -336,10 +333,7 @@ void ReplicaManager::FailOffsetWaiters(const Status& status) {
 void ReplicaManager::OnGroupOffsetsChanged() {
   if (!leading_) return;
   ++offsets_version_;
-  if (parked_.empty()) return;
-  std::vector<NodeId> parked;
-  for (const auto& [from, p] : parked_) parked.push_back(from);
-  for (NodeId from : parked) AnswerParked(from);
+  AnswerAllParked();
 }
 
 void ReplicaManager::WaitCommitted(Partition& partition, Offset end_offset,
@@ -418,11 +412,9 @@ void ReplicaManager::CheckpointHighWatermarks() {
   // Only a leader that had followers in sync restarts from the checkpoint.
   if (stopped_ || !leading_ || !epoch_store_.replicated()) return;
   HwCheckpoint::Entries entries;
-  for (const auto& [name, topic] : topics_.topics()) {
-    for (const auto& partition : topic->partitions) {
-      entries[{name, partition->id().value()}] = partition->high_watermark();
-    }
-  }
+  ForEachPartition([&entries](const Partition& partition) {
+    entries[slot_key(partition)] = partition.high_watermark();
+  });
   if (Status stored = hw_checkpoint_.Store(std::move(entries)); !stored.ok()) {
     env_.logger.Log(LogLevel::kWarn,
                     "replication: cannot write the HW checkpoint: " + stored.ToString());

@@ -139,6 +139,18 @@ class ReplicaManager {
   LeaderState& StateFor(Partition& partition);
   void UpdatePartition(Partition& partition);
   void UpdateAllPartitions();  // UpdatePartition on every serviceable partition
+  // `fn(partition)` for every partition of every topic.
+  template <typename Fn>
+  void ForEachPartition(Fn&& fn) const {
+    for (const auto& [name, topic] : topics_.topics()) {
+      for (const auto& partition : topic->partitions) fn(*partition);
+    }
+  }
+  // Until a leader says what is committed, nothing local is: readers stop at
+  // the log start (a follower's start; a fenced leader).
+  void CapHighWatermarksAtLogStart();
+  // Answers every parked follower fetch now.
+  void AnswerAllParked();
   bool TopicReplicated(const std::string& name);
   void CheckTopicWaiters();
   void FailTopicWaiters(const Status& status);

@@ -1,6 +1,8 @@
 #include "tools/bench/bench_util.h"
 
+#include <limits.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -45,5 +47,13 @@ double Round(double value, int digits) {
 }
 
 void PrintJsonLine(const nlohmann::json& result) { std::cout << result.dump() << std::endl; }
+
+std::string SiblingBrokerPath() {
+  char self[PATH_MAX];
+  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n <= 0) return "gafka-broker";
+  self[n] = '\0';
+  return (std::filesystem::path(self).parent_path() / "gafka-broker").string();
+}
 
 }  // namespace gafka::bench

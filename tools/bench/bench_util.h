@@ -56,4 +56,8 @@ double Round(double value, int digits);
 // Prints `result` as one line on stdout and flushes: the last line of a run.
 void PrintJsonLine(const nlohmann::json& result);
 
+// The gafka-broker next to this executable (build/bin/), for benches that
+// start brokers; "gafka-broker" (found on PATH) if /proc/self/exe is unreadable.
+std::string SiblingBrokerPath();
+
 }  // namespace gafka::bench

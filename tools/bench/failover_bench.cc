@@ -33,13 +33,6 @@ struct Options {
   std::string dir = "/tmp";
 };
 
-std::string BrokerPath() {
-  char self[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
-  std::string path = n > 0 ? std::string(self, static_cast<size_t>(n)) : "gafka-bench";
-  return path.substr(0, path.rfind('/') + 1) + "gafka-broker";
-}
-
 // fork/exec of gafka-broker; output to `log`; dies with us.
 pid_t Spawn(const std::vector<std::string>& args, const std::string& log) {
   const pid_t pid = ::fork();
@@ -153,7 +146,7 @@ int Run(const Options& o) {
   }
   const std::string leader = "127.0.0.1:" + std::to_string(real::UnusedLoopbackPort());
   const std::string follower = "127.0.0.1:" + std::to_string(real::UnusedLoopbackPort());
-  const std::string broker = BrokerPath();
+  const std::string broker = SiblingBrokerPath();
   const std::vector<std::string> leader_args = {broker, "--id=1", "--port=" + leader.substr(10),
                                                 "--data-dir=" + dir.path() + "/1",
                                                 "--min-insync-replicas=2"};

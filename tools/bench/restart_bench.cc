@@ -1,7 +1,6 @@
 #include "tools/bench/restart_bench.h"
 
 #include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -41,14 +40,6 @@ struct Options {
   bool cold = false;
   bool keep = false;
 };
-
-std::string DefaultBrokerBin() {
-  char self[PATH_MAX];
-  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
-  if (n <= 0) return "gafka-broker";
-  self[n] = '\0';
-  return (std::filesystem::path(self).parent_path() / "gafka-broker").string();
-}
 
 // fork/exec of the broker; its stdout and stderr go to `log_path`.
 pid_t StartBroker(const Options& options, const std::string& data_dir, int port,
@@ -194,7 +185,7 @@ int Run(Options options) {
     std::fprintf(stderr, "restart: bad options\n");
     return 2;
   }
-  if (options.broker_bin.empty()) options.broker_bin = DefaultBrokerBin();
+  if (options.broker_bin.empty()) options.broker_bin = SiblingBrokerPath();
   WorkDir work(options.dir, "restart");
   if (!work.ok()) return Fail(work.error());
   if (options.keep) work.keep();

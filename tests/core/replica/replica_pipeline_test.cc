@@ -231,13 +231,20 @@ TEST_P(ReplicaPipelineTest, RestartedLeaderShowsNoRecordPastTheOldHighWatermark)
   EXPECT_EQ(leader().Offsets("t", 0).log_end_offset, Offset(2)) << "the tail was truncated";
 }
 
+// The durable stores of core/replica on a simulated disk with a "/d" dir.
+class ReplicaStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(disk.MakeDirs("/d").ok()); }
+  sim::SimClock clock;
+  sim::SimDisk disk{clock, 1};
+};
+using ReplicaHwCheckpoint = ReplicaStoreTest;
+using ReplicaEpochStore = ReplicaStoreTest;
+
 // A topic re-created under a deleted one's name must not start from the old
 // topic's checkpointed HW, and the checkpoint file survives a restart and
 // rejects corruption.
-TEST(ReplicaHwCheckpoint, RoundTripsForgetsATopicAndRejectsCorruption) {
-  sim::SimClock clock;
-  sim::SimDisk disk(clock, 1);
-  ASSERT_TRUE(disk.MakeDirs("/d").ok());
+TEST_F(ReplicaHwCheckpoint, RoundTripsForgetsATopicAndRejectsCorruption) {
   {
     HwCheckpoint checkpoint(disk, "/d");
     ASSERT_TRUE(checkpoint.Load().ok());
@@ -264,10 +271,7 @@ TEST(ReplicaHwCheckpoint, RoundTripsForgetsATopicAndRejectsCorruption) {
 
 // The "replicated" flag (a follower was told it is in sync) is durable and
 // Store keeps it, so a restart as leader knows a lease may be out there.
-TEST(ReplicaEpochStore, ReplicatedFlagIsDurableStickyAndAbsentFromOlderVersions) {
-  sim::SimClock clock;
-  sim::SimDisk disk(clock, 1);
-  ASSERT_TRUE(disk.MakeDirs("/d").ok());
+TEST_F(ReplicaEpochStore, ReplicatedFlagIsDurableStickyAndAbsentFromOlderVersions) {
   {
     EpochStore store(disk, "/d");
     ASSERT_TRUE(store.Load().ok());
