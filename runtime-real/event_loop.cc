@@ -1,5 +1,7 @@
 #include "runtime-real/event_loop.h"
 
+#include <pthread.h>
+
 #include <chrono>
 
 #include "core/base/check.h"
@@ -77,7 +79,11 @@ bool EventLoop::TakeCoreForPoster(bool may_combine, bool* notify) {
   return false;
 }
 
-bool EventLoop::Post(Task fn) {
+bool EventLoop::Post(Task fn) { return PostBounded(std::move(fn), /*may_combine=*/false); }
+
+bool EventLoop::PostCombining(Task fn) { return PostBounded(std::move(fn), /*may_combine=*/true); }
+
+bool EventLoop::PostBounded(Task fn, bool may_combine) {
   CHECK_MSG(fn != nullptr, "Post() needs a task");
   bool notify = false;
   bool combine = false;
@@ -86,7 +92,7 @@ bool EventLoop::Post(Task fn) {
     if (posted_bounded_ >= post_queue_max_) return false;
     posted_.push_back(std::move(fn));
     ++posted_bounded_;
-    combine = TakeCoreForPoster(/*may_combine=*/false, &notify);
+    combine = TakeCoreForPoster(may_combine, &notify);
   }
   if (combine) {
     RunAsCombiner();
@@ -165,7 +171,10 @@ bool EventLoop::RunUntil(const std::function<bool()>& done, Millis timeout_ms) {
 
 void EventLoop::RunInThread() {
   CHECK_MSG(!thread_.joinable(), "RunInThread() while a loop thread already exists");
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "gafka-loop");  // for top -H, perf
+    Run();
+  });
 }
 
 void EventLoop::Join() {

@@ -32,11 +32,12 @@
 // it takes ownership and runs the queue itself, in FIFO order, until the
 // queue is empty, then hands ownership back (waking the loop thread only if
 // a timer set meanwhile is due before the loop's planned wake-up, or the loop
-// wants the core back). A sync completion thus reaches the waiting HTTP
-// workers without two thread switches through the loop. Post() (HTTP
-// requests) still wakes the loop: measured, letting HTTP workers combine was
-// slower (they run other requests' work before answering their own, and a
-// worker preempted while owning the core stalls everyone). Still exactly one
+// wants the core back). A sync completion thus reaches the HTTP network
+// threads without two thread switches through the loop. PostCombining() lets
+// a bounded post combine too: the HTTP network threads use it for the
+// requests they decoded in one pass (with the thread-per-connection server
+// this replaced, letting its 64 workers combine was slower; with two network
+// threads it is faster). Post() always wakes the loop. Still exactly one
 // thread at a time runs core code, the mutex hand-off ordering their memory
 // effects; a task never runs inside the call that queued it from a task (it
 // only queues: the core is owned then). Not used by RunUntil(), whose caller
@@ -123,6 +124,11 @@ class EventLoop final : public Clock {
   // `fn`) when `post_queue_max` posted tasks are already waiting: the caller
   // answers "busy" (HTTP 503) instead of queueing without limit.
   [[nodiscard]] bool Post(Task fn) GAFKA_EXCLUDES(mu_);
+  // Post(), but with flat combining an idle loop's queue runs right here, on
+  // the calling thread (see "Flat combining"). For a caller that has nothing
+  // better to do meanwhile: an HTTP network thread handing over the requests
+  // it decoded in one pass.
+  [[nodiscard]] bool PostCombining(Task fn) GAFKA_EXCLUDES(mu_);
   // Queues `fn` regardless of the limit. For completions of work the runtime
   // itself started (sync results, I/O replies) that must never be dropped;
   // such callers bound their own number in flight. Thread-safe.
@@ -166,6 +172,7 @@ class EventLoop final : public Clock {
  private:
   using TimerKey = std::pair<Millis, TimerId>;  // (deadline, sequence)
 
+  bool PostBounded(Task fn, bool may_combine) GAFKA_EXCLUDES(mu_);
   void RunLoop(const std::function<bool()>* done, Millis deadline_ms) GAFKA_EXCLUDES(mu_);
   // True when the loop must return now: Stop() was called or `done` holds.
   bool ShouldReturn(const std::function<bool()>* done) const;

@@ -1,18 +1,30 @@
-// HttpServer: the broker's HTTP/JSON front door (cpp-httplib).
+// HttpServer: the broker's HTTP/JSON front door, an epoll server of its own.
 //
-// Request path (docs/architecture.md): an httplib worker thread converts the
-// request to a gafka::HttpRequest and runs DecodeRequest (pure, in parallel
-// on many threads). A decode error is answered at once. Otherwise the worker
-// posts a task to the loop that owns the Broker — bounded: when too many
-// requests are pending, or the loop refuses the post, the answer is 503 — and
-// waits, with a deadline (a long poll's own timeout plus a margin, else a
-// fixed one; 504 past it), for Broker::Execute's completion, which the loop hands back
-// through a small mutex+condvar slot. The worker then runs EncodeResponse and
-// writes status, content type, body and "X-Gafka-Leader" (from leader_hint).
+// Request path (docs/architecture.md): a few network threads, each with its
+// own epoll set, own the connections (thread 0 accepts and deals them out
+// round-robin). A network thread reads what its sockets have, parses HTTP
+// (runtime-real/http_wire.h) and runs DecodeRequest. A decode error is
+// answered at once. The requests it decoded in one pass over its ready
+// sockets go to the loop that owns the Broker as one posted task — bounded:
+// when too many requests are pending, or the loop refuses the post, the
+// answer is 503. Broker::Execute's completion, on whichever thread owns the
+// core, drops the answer in the network thread's mailbox (waking it through
+// an eventfd only when it sleeps in epoll_wait); the network thread encodes
+// it and writes it. No thread blocks on a request: a parked long poll holds a
+// connection, not a thread. Each request has a deadline (a long poll's own
+// timeout plus a margin, else a fixed one): past it the network thread
+// answers 504 and drops the late answer.
+//
+// Why not cpp-httplib's server (which the clients still use): its thread per
+// connection costs a thread wake-up per request to receive it and another to
+// answer it once durable; on this 2-core VM each wake-up is ~10–15 µs of CPU
+// and they made the produce path four times as expensive as the HTTP work
+// itself (docs/architecture.md, "The HTTP server").
 //
 // Threads: Bind/Run/Stop may be called from any thread; Run blocks the caller
-// until Stop and until every worker has finished its request. The Broker is
-// touched only from tasks run by `post`, i.e. on the loop.
+// until Stop and until every request in flight is answered (or its deadline
+// passed). The Broker is touched only from tasks run by `post`, i.e. on the
+// loop.
 #pragma once
 
 #include <atomic>
@@ -31,10 +43,10 @@ namespace gafka {
 
 struct HttpServerConfig {
   std::string host = "127.0.0.1";
-  int port = 9001;                     // 0: any free port (see port())
-  size_t threads = 64;                 // long polls hold a thread each
-  int listen_backlog = 1024;           // httplib itself listens with 5
-  size_t max_payload_bytes = 0;        // httplib's body cap (413); 0: limits' + 1 MiB
+  int port = 9001;               // 0: any free port (see port())
+  size_t threads = 2;            // network threads (epoll); long polls hold none
+  int listen_backlog = 1024;
+  size_t max_payload_bytes = 0;  // HTTP body cap (413); 0: limits' + 1 MiB
   size_t max_pending_requests = 4096;  // posted to the loop, not yet answered
   // Deadlines of the wait for the broker's answer (504 past them): a long
   // poll waits its own timeout + poll_margin_ms (a test may make it negative
@@ -57,22 +69,27 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds host:port and raises the listen backlog. After it, port() is the
-  // bound port (useful with port 0).
+  // Binds host:port and listens. After it, port() is the bound port (useful
+  // with port 0).
   Status Bind();
   int port() const { return port_.load(); }
 
-  // Serves until Stop(); returns once no worker is busy. Requires Bind().
+  // Serves until Stop(); returns once every request in flight is answered.
+  // Requires Bind().
   Status Run();
 
   // Requests whose path starts with "/internal/" (broker-to-broker traffic,
-  // replication admin) go to `handler` on the worker thread instead of the
-  // API codec. Set before Run(); without one they are unknown routes.
-  using InternalHandler = std::function<HttpResponse(const HttpRequest&)>;
+  // replication admin) go to `handler` on the network thread instead of the
+  // API codec. The handler must not block: it calls `respond` once, from any
+  // thread (past the request's deadline the answer is 504 and `respond` is a
+  // no-op). Set before Run(); without one they are unknown routes.
+  using Respond = std::function<void(HttpResponse)>;
+  using InternalHandler = std::function<void(HttpRequest request, Respond respond)>;
   void SetInternalHandler(InternalHandler handler);
 
-  // Stops accepting connections; Run() returns when the workers drain.
-  // Thread-safe and idempotent; safe from a signal-watcher thread.
+  // Stops accepting connections; Run() returns when the requests in flight
+  // are answered. Thread-safe and idempotent; safe from a signal-watcher
+  // thread.
   void Stop();
 
   struct Stats {

@@ -29,16 +29,14 @@ HttpTransport::HttpTransport(EventLoop& loop, Logger& logger, Millis inbound_dea
     : loop_(loop), logger_(logger), inbound_deadline_ms_(inbound_deadline_ms) {}
 
 HttpTransport::~HttpTransport() {
+  std::map<int32_t, Slot> slots;
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
     for (auto& [id, peer] : peers_) peer->cv.notify_all();
-    for (auto& [id, slot] : slots_) {
-      std::lock_guard<std::mutex> slot_lock(slot->mu);
-      slot->done = true;
-      slot->cv.notify_all();
-    }
+    slots.swap(slots_);
   }
+  for (auto& [id, slot] : slots) slot.reply({});
   for (auto& [id, peer] : peers_) {
     if (peer->thread.joinable()) peer->thread.join();
   }
@@ -60,17 +58,17 @@ NodeId HttpTransport::AddPeer(const std::string& address) {
 }
 
 void HttpTransport::Send(NodeId to, Bytes message) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   if (stopping_) return;
   if (to.value() >= kFirstHandleId) {
     auto it = slots_.find(to.value());
-    if (it == slots_.end()) return;  // the worker gave up: the reply is lost
-    std::shared_ptr<Slot> slot = it->second;
+    if (it == slots_.end()) return;  // answered empty at its deadline: the reply is lost
+    std::function<void(Bytes)> reply = std::move(it->second.reply);
     slots_.erase(it);
-    std::lock_guard<std::mutex> slot_lock(slot->mu);
-    slot->reply = std::move(message);
-    slot->done = true;
-    slot->cv.notify_all();
+    std::vector<Slot> expired = TakeExpiredSlots();
+    lock.unlock();
+    reply(std::move(message));
+    for (Slot& slot : expired) slot.reply({});
     return;
   }
   auto it = peers_.find(to.value());
@@ -83,30 +81,45 @@ void HttpTransport::OnReceive(std::function<void(NodeId from, Bytes message)> ha
   handler_ = std::move(handler);
 }
 
-Bytes HttpTransport::HandleInbound(Bytes body) {
-  auto slot = std::make_shared<Slot>();
+namespace {
+int64_t SteadyUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+std::vector<HttpTransport::Slot> HttpTransport::TakeExpiredSlots() {
+  std::vector<Slot> expired;
+  const int64_t now_us = SteadyUs();
+  while (!slots_.empty() && slots_.begin()->second.expires_us <= now_us) {
+    expired.push_back(std::move(slots_.begin()->second));
+    slots_.erase(slots_.begin());
+  }
+  return expired;
+}
+
+void HttpTransport::HandleInbound(Bytes body, std::function<void(Bytes)> reply) {
   NodeId handle;
+  std::vector<Slot> expired;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_) return {};
+    if (stopping_) {
+      reply({});
+      return;
+    }
+    expired = TakeExpiredSlots();
     handle = NodeId(next_handle_);
     next_handle_ = next_handle_ == INT32_MAX ? kFirstHandleId : next_handle_ + 1;
-    slots_[handle.value()] = slot;
+    slots_[handle.value()] = Slot{std::move(reply), SteadyUs() + inbound_deadline_ms_ * 1000};
   }
+  for (Slot& slot : expired) slot.reply({});
   // Unbounded: a follower has one fetch in flight, so these are bounded by
   // the number of followers; and with flat combining an idle loop runs it
-  // right here, on this worker, without waking the loop thread.
+  // right here, on this network thread, without waking the loop thread.
   loop_.PostUnbounded([this, handle, body = std::move(body)]() mutable {
     if (handler_) handler_(handle, std::move(body));
   });
-  std::unique_lock<std::mutex> slot_lock(slot->mu);
-  slot->cv.wait_for(slot_lock, std::chrono::milliseconds(inbound_deadline_ms_),
-                    [&] { return slot->done; });
-  Bytes reply = std::move(slot->reply);
-  slot_lock.unlock();
-  std::lock_guard<std::mutex> lock(mu_);
-  slots_.erase(handle.value());
-  return reply;
 }
 
 void HttpTransport::RunSender(Peer* peer) {

@@ -8,13 +8,15 @@
 //   is sent again every 50 ms for up to 2 s while nothing newer is queued.
 //   A non-empty 200 body is the peer's reply, delivered to the receive
 //   handler as a message from that peer.
-// - Inbound (HandleInbound, from an HTTP worker thread): the body is handed
+// - Inbound (HandleInbound, from an HTTP network thread): the body is handed
 //   to the receive handler on the loop as a message from a fresh reply
-//   handle; the core's Send(handle, reply) completes the HTTP exchange. The
-//   worker waits up to `inbound_deadline_ms`, then answers an empty 200.
+//   handle; the core's Send(handle, reply) calls `reply`, which completes the
+//   HTTP exchange. A reply handle the core has not used within
+//   `inbound_deadline_ms` is answered empty (checked at the next inbound
+//   message or reply).
 //
 // Threads: Send/OnReceive run on the loop thread; HandleInbound on HTTP
-// workers; one sender thread per peer. The receive handler runs only on the
+// network threads; one sender thread per peer. The receive handler runs only on the
 // loop. Destroy after the core stopped using it (joins the senders).
 #pragma once
 
@@ -48,9 +50,10 @@ class HttpTransport final : public Transport {
   void Send(NodeId to, Bytes message) override;
   void OnReceive(std::function<void(NodeId from, Bytes message)> handler) override;
 
-  // An inbound POST body; blocks the calling HTTP worker until the core
-  // replies (or the deadline) and returns the reply body (may be empty).
-  Bytes HandleInbound(Bytes body);
+  // An inbound POST body. Does not block: `reply` gets the core's reply body
+  // (may be empty) once, from the thread running the core, or empty past the
+  // deadline or when the transport stops.
+  void HandleInbound(Bytes body, std::function<void(Bytes)> reply);
 
   static constexpr int32_t kFirstPeerId = 1'000'000;
   static constexpr int32_t kFirstHandleId = 10'000'000;
@@ -58,12 +61,13 @@ class HttpTransport final : public Transport {
  private:
   struct Peer;
   struct Slot {
-    std::mutex mu;
-    std::condition_variable cv;
-    bool done = false;
-    Bytes reply;
+    std::function<void(Bytes)> reply;
+    int64_t expires_us = 0;
   };
   void RunSender(Peer* peer);
+  // Takes the slots past their deadline out of slots_ (mu_ held); the caller
+  // answers them empty once it let go of mu_.
+  std::vector<Slot> TakeExpiredSlots();
 
   EventLoop& loop_;
   Logger& logger_;
@@ -73,7 +77,7 @@ class HttpTransport final : public Transport {
   std::mutex mu_;  // guards the maps below and every peer's queue
   std::map<std::string, NodeId> peer_ids_;
   std::map<int32_t, std::unique_ptr<Peer>> peers_;
-  std::map<int32_t, std::shared_ptr<Slot>> slots_;
+  std::map<int32_t, Slot> slots_;  // by handle: oldest first
   int32_t next_handle_ = kFirstHandleId;
   bool stopping_ = false;
 };

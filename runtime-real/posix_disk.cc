@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -72,6 +73,7 @@ void IoPool::Submit(Task job) {
 }
 
 void IoPool::WorkerMain() {
+  pthread_setname_np(pthread_self(), "gafka-io");  // for top -H, perf
   while (true) {
     Task job;
     {

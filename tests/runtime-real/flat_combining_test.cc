@@ -57,6 +57,31 @@ TEST(FlatCombining, ACompletionForAnIdleLoopRunsOnThePostingThreadOwningTheCore)
   loop.Join();
 }
 
+TEST(FlatCombining, PostCombiningRunsOnThePosterWhenIdleAndKeepsTheBound) {
+  EventLoop loop(/*post_queue_max=*/1);
+  loop.set_flat_combining(true);
+  loop.RunInThread();
+  WaitUntilIdle(loop);
+  std::thread::id ran_on;
+  ASSERT_TRUE(loop.PostCombining([&] { ran_on = std::this_thread::get_id(); }));
+  EXPECT_EQ(ran_on, std::this_thread::get_id());  // ran inside the call, here
+  // While the core is owned elsewhere, a bounded post is queued, not run,
+  // and the bound still refuses the one past it.
+  std::promise<void> release;
+  std::promise<void> holding;
+  ASSERT_TRUE(loop.Post([&] {
+    holding.set_value();
+    release.get_future().wait();
+  }));
+  holding.get_future().wait();
+  std::promise<std::thread::id> queued_ran_on;
+  EXPECT_TRUE(loop.PostCombining([&] { queued_ran_on.set_value(std::this_thread::get_id()); }));
+  EXPECT_FALSE(loop.PostCombining([] {}));  // the queue holds its one bounded task
+  release.set_value();
+  EXPECT_NE(Await(queued_ran_on.get_future()), std::this_thread::get_id());
+  loop.Join();
+}
+
 TEST(FlatCombining, ATaskPostedFromACombinedTaskRunsAfterItNeverInsideIt) {
   EventLoop loop;
   loop.set_flat_combining(true);

@@ -46,7 +46,7 @@ struct BrokerFlags {
   std::string config_file;
   std::string log_level = "info";
   std::string log_file;
-  size_t http_threads = 64;
+  size_t http_threads = 2;
   size_t io_threads = 4;
   bool flat_combining = true;
   size_t max_pending_requests = 4096;
@@ -126,8 +126,9 @@ void AddFlags(CLI::App& app, BrokerFlags& f) {
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
       ->capture_default_str();
   app.add_option("--log-file", f.log_file, "also append logs to this file");
-  app.add_option("--http-threads", f.http_threads, "HTTP worker threads")
-      ->check(CLI::Range(1, 4096))
+  app.add_option("--http-threads", f.http_threads,
+                 "HTTP network threads (epoll; a long poll holds none)")
+      ->check(CLI::Range(1, 64))
       ->capture_default_str();
   app.add_option("--io-threads", f.io_threads,
                  "threads running fdatasync (partitions sync in parallel)")
@@ -272,19 +273,27 @@ class BrokerService {
     real::EventLoop& loop = env_->loop();
     server_ = std::make_unique<HttpServer>(
         MakeHttpConfig(flags_, config.limits), *broker_,
-        [&loop](Task task) { return loop.Post(std::move(task)); }, env_->logger());
-    server_->SetInternalHandler([this](const HttpRequest& request) { return Internal(request); });
+        // Combining: an idle loop's queue runs on the network thread that
+        // posted (one thread switch fewer per pass; measured faster).
+        [&loop](Task task) { return loop.PostCombining(std::move(task)); }, env_->logger());
+    server_->SetInternalHandler([this](HttpRequest request, HttpServer::Respond respond) {
+      Internal(std::move(request), std::move(respond));
+    });
     return server_->Bind();
   }
 
   // /internal/v1/replica: replication messages; /internal/v1/promote: make
-  // this follower the leader (gafka-admin promote).
-  HttpResponse Internal(const HttpRequest& request) {
-    HttpResponse response;
+  // this follower the leader (gafka-admin promote). On an HTTP network
+  // thread: must not block; `respond` may be called from the loop.
+  void Internal(HttpRequest request, HttpServer::Respond respond) {
     if (request.method == "POST" && request.path == "/internal/v1/replica") {
-      response.body = transport_->HandleInbound(request.body);
-      response.content_type = "application/octet-stream";
-      return response;
+      transport_->HandleInbound(std::move(request.body), [respond](Bytes reply) {
+        HttpResponse response;
+        response.body = std::move(reply);
+        response.content_type = "application/octet-stream";
+        respond(std::move(response));
+      });
+      return;
     }
     if (request.method == "POST" && request.path == "/internal/v1/promote") {
       std::string address;
@@ -298,19 +307,21 @@ class BrokerService {
           body["force"].is_boolean()) {
         force = body["force"].get<bool>();
       }
-      auto promoted = std::make_shared<std::promise<Result<Epoch>>>();
-      const bool posted = env_->loop().Post([this, promoted, address, force] {
-        promoted->set_value(broker_->Promote(address, force));
+      const bool posted = env_->loop().Post([this, respond, address, force] {
+        Result<Epoch> epoch = broker_->Promote(address, force);
+        if (!epoch.ok()) {
+          respond(EncodeResponse(ApiResponse(ErrorFromStatus(epoch.status()))));
+          return;
+        }
+        HttpResponse response;
+        response.body = "{\"role\":\"leader\",\"epoch\":" + std::to_string(epoch->value()) + "}";
+        respond(std::move(response));
       });
-      if (!posted)
-        return EncodeResponse(ApiResponse(MakeApiError(api_errors::kUnavailable, "busy")));
-      Result<Epoch> epoch = promoted->get_future().get();
-      if (!epoch.ok()) return EncodeResponse(ApiResponse(ErrorFromStatus(epoch.status())));
-      response.body = "{\"role\":\"leader\",\"epoch\":" + std::to_string(epoch->value()) + "}";
-      return response;
+      if (!posted) respond(EncodeResponse(ApiResponse(MakeApiError(api_errors::kUnavailable, "busy"))));
+      return;
     }
-    return EncodeResponse(
-        ApiResponse(MakeApiError(api_errors::kNotFound, "unknown internal route " + request.path)));
+    respond(EncodeResponse(
+        ApiResponse(MakeApiError(api_errors::kNotFound, "unknown internal route " + request.path))));
   }
 
   // Idempotent; from the watcher or from main.
