@@ -38,6 +38,8 @@ Status PosixError(int error_number, std::string_view what, std::string_view path
 
 namespace {
 thread_local int t_inline_sync = 0;
+// The IoPool this thread works for, if any.
+thread_local const IoPool* t_pool = nullptr;
 }  // namespace
 
 InlineSyncScope::InlineSyncScope() { ++t_inline_sync; }
@@ -69,16 +71,31 @@ void IoPool::Submit(Task job) {
     CHECK_MSG(!stopping_, "Submit() to a stopping IoPool");
     jobs_.push_back(std::move(job));
   }
-  wake_.notify_one();
+  // A job submitted by one of our own threads (a sync completion, run by the
+  // I/O thread that made the sync, starting the next sync of the file) is
+  // taken by that thread once it returns to the queue: waking another would
+  // cost a thread switch for nothing (measured: ~1.5 futex calls per produce
+  // before, with 4 I/O threads).
+  if (t_pool != this) wake_.notify_one();
+}
+
+size_t IoPool::idle_threads() const {
+  MutexLock lock(mu_);
+  return idle_;
 }
 
 void IoPool::WorkerMain() {
   pthread_setname_np(pthread_self(), "gafka-io");  // for top -H, perf
+  t_pool = this;
   while (true) {
     Task job;
     {
       MutexLock lock(mu_);
-      while (jobs_.empty() && !stopping_) wake_.wait(mu_);
+      while (jobs_.empty() && !stopping_) {
+        ++idle_;
+        wake_.wait(mu_);
+        --idle_;
+      }
       if (jobs_.empty()) return;  // stopping, and every queued job has run
       job = std::move(jobs_.front());
       jobs_.pop_front();

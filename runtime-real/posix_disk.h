@@ -61,15 +61,19 @@ class IoPool {
   IoPool(const IoPool&) = delete;
   IoPool& operator=(const IoPool&) = delete;
 
-  // Thread-safe.
+  // Thread-safe. A job submitted by one of this pool's threads wakes no
+  // other: that thread takes it once its current job returns.
   void Submit(Task job) GAFKA_EXCLUDES(mu_);
+  // Threads waiting for a job. Thread-safe; for tests.
+  size_t idle_threads() const GAFKA_EXCLUDES(mu_);
 
  private:
   void WorkerMain() GAFKA_EXCLUDES(mu_);
 
-  Mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable_any wake_;
   std::deque<Task> jobs_ GAFKA_GUARDED_BY(mu_);
+  size_t idle_ GAFKA_GUARDED_BY(mu_) = 0;
   bool stopping_ GAFKA_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;
 };

@@ -484,3 +484,32 @@ TEST(PosixDiskInlineSync, ASyncRequestedUnderTheScopeCompletesOnTheCombiningThre
 
 }  // namespace
 }  // namespace gafka::real
+
+namespace gafka::real {
+namespace {
+
+// A job that an I/O thread submits (a sync completion starting the file's
+// next sync) runs on that same thread when it is done: no other I/O thread
+// is woken for it.
+TEST(IoPoolTest, AJobSubmittedFromAPoolThreadRunsOnThatThread) {
+  IoPool pool(4);
+  for (int round = 0; round < 50; ++round) {
+    // Every thread asleep: any of them would take a job it is woken for.
+    while (pool.idle_threads() < 4) std::this_thread::yield();
+    std::promise<std::pair<std::thread::id, std::thread::id>> ran;
+    pool.Submit([&pool, &ran] {
+      const std::thread::id first = std::this_thread::get_id();
+      pool.Submit([first, &ran] { ran.set_value({first, std::this_thread::get_id()}); });
+      // Linger, so that a woken idle thread would take the job first.
+      const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(2);
+      while (std::chrono::steady_clock::now() < until) std::this_thread::yield();
+    });
+    auto future = ran.get_future();
+    ASSERT_EQ(future.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    const auto [first, second] = future.get();
+    ASSERT_EQ(first, second) << "round " << round;
+  }
+}
+
+}  // namespace
+}  // namespace gafka::real
