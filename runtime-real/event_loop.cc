@@ -123,6 +123,10 @@ void EventLoop::RunAsCombiner() {
   bool notify = false;
   for (int batches = 1;; ++batches) {
     combined_tasks_.fetch_add(RunPosted(nullptr), std::memory_order_relaxed);
+    // Due timers too, such as a zero-delay one a task just set (the leader
+    // answering parked follower fetches after the produces queued with it):
+    // else the loop thread would be woken only to run it.
+    combined_tasks_.fetch_add(RunDueTimers(nullptr), std::memory_order_relaxed);
     MutexLock lock(mu_);
     const bool more = batch_next_ < batch_.size() || !posted_.empty();
     if (more && !stop_requested_.load() && batches < kMaxCombinedBatches) continue;

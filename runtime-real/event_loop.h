@@ -30,7 +30,8 @@
 // thread that calls PostUnbounded() — an I/O thread handing back a finished
 // fdatasync, a replication sender handing back a reply — does not wake it:
 // it takes ownership and runs the queue itself, in FIFO order, until the
-// queue is empty, then hands ownership back (waking the loop thread only if
+// queue is empty — and the timers then due, such as a zero-delay one a task
+// set — then hands ownership back (waking the loop thread only if
 // a timer set meanwhile is due before the loop's planned wake-up, or the loop
 // wants the core back). A sync completion thus reaches the HTTP network
 // threads without two thread switches through the loop. PostCombining() lets

@@ -49,7 +49,7 @@ TEST(FlatCombining, ACompletionForAnIdleLoopRunsOnThePostingThreadOwningTheCore)
     loop.After(0, [] {});  // timers may be set by the owner
   });
   in_call = false;
-  EXPECT_EQ(loop.combined_tasks(), before + 1);
+  EXPECT_EQ(loop.combined_tasks(), before + 2);  // the task, and the due timer it set
   EXPECT_EQ(ran_on, std::this_thread::get_id());
   EXPECT_TRUE(owned);
   EXPECT_FALSE(loop.IsLoopThread());  // ownership handed back
@@ -79,6 +79,21 @@ TEST(FlatCombining, PostCombiningRunsOnThePosterWhenIdleAndKeepsTheBound) {
   EXPECT_FALSE(loop.PostCombining([] {}));  // the queue holds its one bounded task
   release.set_value();
   EXPECT_NE(Await(queued_ran_on.get_future()), std::this_thread::get_id());
+  loop.Join();
+}
+
+TEST(FlatCombining, AZeroDelayTimerSetByACombinedTaskRunsOnTheCombiner) {
+  EventLoop loop;
+  loop.set_flat_combining(true);
+  loop.RunInThread();
+  WaitUntilIdle(loop);
+  std::promise<std::thread::id> timer_ran_on;
+  loop.PostUnbounded([&] {
+    loop.After(0, [&] { timer_ran_on.set_value(std::this_thread::get_id()); });
+  });
+  // The combiner ran the due timer before it handed the core back: the
+  // sleeping loop thread was not woken just to run it.
+  EXPECT_EQ(Await(timer_ran_on.get_future()), std::this_thread::get_id());
   loop.Join();
 }
 
