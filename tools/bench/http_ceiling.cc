@@ -21,7 +21,7 @@ namespace {
 struct Options {
   std::string host = "127.0.0.1";
   int port = 9101;
-  size_t threads = 64;  // the broker's --http-threads default
+  size_t threads = 64;  // cpp-httplib workers (the broker's old default)
   int backlog = 1024;   // HttpServerConfig::listen_backlog
   double seconds = 0;   // 0: until SIGINT/SIGTERM
 };
@@ -156,7 +156,7 @@ void RegisterHttpCeiling(CLI::App& app, int* exit_code) {
       "http-ceiling", "bare cpp-httplib server that decodes produce requests and stores nothing");
   sub->add_option("--host", options->host, "address to listen on")->capture_default_str();
   sub->add_option("--port", options->port, "port")->capture_default_str();
-  sub->add_option("--threads", options->threads, "worker threads (the broker's default: 64)")
+  sub->add_option("--threads", options->threads, "worker threads")
       ->capture_default_str();
   sub->add_option("--backlog", options->backlog, "listen backlog")->capture_default_str();
   sub->add_option("--seconds", options->seconds, "stop after this long (0: on SIGINT/SIGTERM)")

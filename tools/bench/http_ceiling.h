@@ -1,9 +1,10 @@
 // gafka-bench http-ceiling: the ceiling our produce path is compared with.
 //
-// A bare cpp-httplib server with the broker's thread and socket setup
-// (runtime-real/http_server.cc: TCP_NODELAY, SO_REUSEADDR only, listen
-// backlog raised to 1024 through a subclass, a pool of --threads workers
-// (broker default 64), the same keep-alive and payload settings) serving
+// A bare cpp-httplib server, as the issue defines the ceiling, with the
+// setup the broker had while it served with cpp-httplib (TCP_NODELAY,
+// SO_REUSEADDR only, listen backlog raised to 1024 through a subclass, a
+// pool of --threads workers (default 64), the same keep-alive and payload
+// settings; the broker now has its own epoll server) serving
 // POST /api/v1/produce: it converts the request exactly as the broker does,
 // decodes it with gafka::DecodeRequest (the same JSON parsing and
 // validation), and answers with gafka::EncodeResponse of a ProduceResponse
