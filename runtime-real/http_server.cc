@@ -106,6 +106,9 @@ constexpr size_t kReadChunk = 64 * 1024;
 // After an error that ends a connection, what the client still sends is read
 // and dropped for this long, so it sees the answer instead of a reset.
 constexpr Millis kLingerMs = 2'000;
+// How long the accepting thread stops accepting after accept(2) failed for
+// want of descriptors or memory.
+constexpr Millis kAcceptPauseMs = 100;
 // How long Run() waits after Stop() for answers still owed.
 constexpr Millis kStopGraceMs = 20'000;
 
@@ -238,6 +241,7 @@ class HttpServer::Impl {
     std::vector<Task> to_post;             // this pass's decoded requests
     std::vector<std::pair<uint64_t, uint64_t>> to_post_ids;  // their (conn, exchange)
     Millis next_sweep_ms = 0;
+    Millis accept_paused_until_ms = 0;  // thread 0: accept failed (no descriptors)
   };
 
   void NetMain(size_t index) {
@@ -260,6 +264,18 @@ class HttpServer::Impl {
     Millis stop_deadline_ms = 0;
     for (;;) {
       const Millis now_ms = NowMs();
+      if (net.accept_paused_until_ms != 0 && now_ms >= net.accept_paused_until_ms &&
+          !stop_requested_.load()) {
+        net.accept_paused_until_ms = 0;
+        event.data.u64 = kListenTag;
+        listening = ::epoll_ctl(net.epoll_fd, EPOLL_CTL_ADD, listen_fd_, &event) == 0;
+      }
+      if (listening && net.accept_paused_until_ms != 0) {
+        // Out of descriptors: the listening socket stays readable, so leave
+        // the epoll set for a while instead of spinning on it.
+        ::epoll_ctl(net.epoll_fd, EPOLL_CTL_DEL, listen_fd_, nullptr);
+        listening = false;
+      }
       if (stop_requested_.load()) {
         if (listening) {
           ::epoll_ctl(net.epoll_fd, EPOLL_CTL_DEL, listen_fd_, nullptr);
@@ -272,6 +288,9 @@ class HttpServer::Impl {
       Millis timeout_ms = std::max<Millis>(0, net.next_sweep_ms - now_ms);
       if (!net.deadlines.empty()) {
         timeout_ms = std::min(timeout_ms, std::max<Millis>(0, std::get<0>(net.deadlines.top()) - now_ms));
+      }
+      if (net.accept_paused_until_ms != 0) {
+        timeout_ms = std::min(timeout_ms, std::max<Millis>(0, net.accept_paused_until_ms - now_ms));
       }
       if (stop_requested_.load()) timeout_ms = std::min<Millis>(timeout_ms, 50);
       {
@@ -319,10 +338,15 @@ class HttpServer::Impl {
     for (;;) {
       const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
-        if (errno == EINTR) continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK) {
-          logger_.Log(LogLevel::kWarn, std::string("accept: ") + std::strerror(errno));
-        }
+        if (errno == EINTR || errno == ECONNABORTED) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+        // EMFILE, ENFILE, ENOBUFS, ENOMEM: pending connections wait in the
+        // backlog while the server stops accepting for kAcceptPauseMs.
+        logger_.Log(LogLevel::kWarn, std::string("accept: ") + std::strerror(errno) +
+                                         "; not accepting for " + std::to_string(kAcceptPauseMs) +
+                                         " ms (" + std::to_string(net.conns.size()) +
+                                         " connections on this thread)");
+        net.accept_paused_until_ms = NowMs() + kAcceptPauseMs;
         return;
       }
       // Without TCP_NODELAY a small response waits for the client's delayed

@@ -5,13 +5,17 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
+#include <sstream>
 #include <future>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "runtime-real/client.h"
@@ -210,6 +214,53 @@ TEST(HttpServerTest, HalfClosedClientStillGetsItsAnswer) {
   EXPECT_EQ(responses[0].rfind("HTTP/1.1 200 OK", 0), 0u) << responses[0];
   raw.ReadUntil([](const std::string&) { return false; });
   EXPECT_TRUE(raw.eof());
+}
+
+// CPU time (user + system) the process used so far, in clock ticks.
+long CpuTicks(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  std::istringstream fields(line.substr(line.rfind(')') + 2));
+  std::string field;
+  long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = std::stol(field);
+    if (i == 15) stime = std::stol(field);
+  }
+  return utime + stime;
+}
+
+// Out of file descriptors, the broker stops accepting for a moment instead of
+// spinning on its ready listening socket, keeps serving the connections it
+// has, and accepts the waiting ones once descriptors are free again.
+TEST(HttpServerTest, OutOfDescriptorsItPausesAcceptingAndRecovers) {
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit low = saved;
+  low.rlim_cur = 96;  // inherited by the broker
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+  auto broker = StartBroker({});
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+  ASSERT_NE(broker, nullptr);
+  RawConnection first(broker->port());  // accepted while descriptors last
+  ASSERT_TRUE(first.connected());
+  std::vector<std::unique_ptr<RawConnection>> flood;
+  for (int i = 0; i < 150; ++i) flood.push_back(std::make_unique<RawConnection>(broker->port()));
+  // Wait until the broker ran out (some connections never get an answer), then
+  // check it is not burning a core meanwhile.
+  first.Send("GET /healthz HTTP/1.1\r\n\r\n");
+  ASSERT_EQ(first.ReadResponses(1).size(), 1u) << "a connection it holds is still served";
+  const long before = CpuTicks(broker->pid());
+  const auto start = SteadyClock::now();
+  while (SteadyClock::now() - start < std::chrono::seconds(1)) std::this_thread::yield();
+  const long used = CpuTicks(broker->pid()) - before;
+  EXPECT_LT(used, 30) << "the broker spins while it cannot accept (ticks in 1 s)";
+  flood.clear();  // frees the broker's descriptors as it notices the closes
+  Client client(broker->address());
+  auto health = client.Health();
+  ASSERT_TRUE(health.ok()) << health.status().ToString();
+  EXPECT_TRUE(health->ok);
 }
 
 // A parked long poll holds a connection, not a thread: with one network
