@@ -222,6 +222,7 @@ class HttpServer::Impl {
     bool reading = true;         // EPOLLIN registered
     bool eof = false;            // the client closed its side
     Millis last_active_ms = 0;
+    Millis partial_since_ms = 0;  // the first byte of a request not complete yet; 0: none
     size_t served = 0;
   };
 
@@ -473,7 +474,14 @@ class HttpServer::Impl {
       Conn& conn = it->second;
       if (conn.busy || conn.lingering || conn.close_after || conn.in.empty() ||
           !ParseNext(net, id, conn)) {
-        if (net.conns.count(id) != 0) UpdateInterest(net, id, conn);
+        if (net.conns.count(id) == 0) return;
+        // The read timeout runs while part of a request waits for the rest.
+        if (conn.busy || conn.lingering || conn.in.empty()) {
+          conn.partial_since_ms = 0;
+        } else if (conn.partial_since_ms == 0) {
+          conn.partial_since_ms = NowMs();
+        }
+        UpdateInterest(net, id, conn);
         return;
       }
     }
@@ -654,14 +662,35 @@ class HttpServer::Impl {
       net.next_sweep_ms = now_ms + 1'000;
       const Millis idle_limit_ms = static_cast<Millis>(config_.keep_alive_timeout_s) * 1'000;
       std::vector<uint64_t> expired;
+      std::vector<uint64_t> too_slow;
       for (auto& [id, conn] : net.conns) {
         if (conn.lingering ? now_ms >= conn.linger_until
-                           : !conn.busy && conn.out.empty() &&
+                           : !conn.busy && conn.out.empty() && conn.in.empty() &&
                                  now_ms - conn.last_active_ms >= idle_limit_ms) {
           expired.push_back(id);
+        } else if (!conn.lingering && !conn.busy && conn.partial_since_ms != 0 &&
+                   (now_ms - conn.partial_since_ms >= config_.request_read_timeout_ms ||
+                    now_ms - conn.last_active_ms >= idle_limit_ms)) {
+          too_slow.push_back(id);
         }
       }
       for (uint64_t id : expired) CloseConn(net, id);
+      for (uint64_t id : too_slow) {
+        Conn& conn = net.conns.at(id);
+        requests_.fetch_add(1);
+        HttpResponse response =
+            ErrorResponse(api_errors::kRequestTimeout,
+                          "the request did not arrive whole in time (" +
+                              std::to_string(config_.request_read_timeout_ms) + " ms in all, " +
+                              std::to_string(config_.keep_alive_timeout_s) + " s without a byte)");
+        response.status = 408;
+        conn.in.clear();
+        conn.partial_since_ms = 0;
+        conn.lingering = true;
+        conn.linger_until = now_ms + kLingerMs;
+        conn.close_after = true;
+        Write(net, id, conn, response);
+      }
     }
   }
 

@@ -53,6 +53,10 @@ struct HttpServerConfig {
   // to provoke a 504); any other request waits answer_deadline_ms.
   Millis answer_deadline_ms = 15'000;
   Millis poll_margin_ms = 15'000;
+  // A request whose bytes have not all arrived this long after its first
+  // one is answered 408 and its connection closed (a slow or stuck client
+  // must not hold a connection for ever).
+  Millis request_read_timeout_ms = 30'000;
   int keep_alive_timeout_s = 5;              // idle keep-alive connections
   size_t keep_alive_max_requests = 100'000;  // per connection
   ApiLimits limits;

@@ -72,11 +72,15 @@ void ParseQuery(std::string_view query, std::map<std::string, std::string>& out)
 enum class ChunkedState { kIncomplete, kComplete, kError };
 
 // Decodes a chunked body starting at data[0]; on kComplete `consumed` is its
-// length on the wire (trailers included).
+// length on the wire (trailers included). The framing is walked first and
+// the body copied only once it is all there: a connection calls this again
+// at every read, so a large body sent in many reads costs one copy, not one
+// per read.
 ChunkedState DecodeChunked(std::string_view data, size_t max_body, std::string& body,
                            size_t& consumed, int& error_status, std::string& error) {
+  std::vector<std::pair<size_t, size_t>> chunks;  // (position, size) of each chunk's data
   size_t pos = 0;
-  body.clear();
+  size_t total = 0;
   for (;;) {
     const size_t line_end = data.find(kCrlf, pos);
     if (line_end == std::string_view::npos) {
@@ -105,20 +109,23 @@ ChunkedState DecodeChunked(std::string_view data, size_t max_body, std::string& 
         if (trailer_end == std::string_view::npos) return ChunkedState::kIncomplete;
         const bool empty = trailer_end == pos;
         pos = trailer_end + kCrlf.size();
-        if (empty) {
-          consumed = pos;
-          return ChunkedState::kComplete;
-        }
+        if (empty) break;
       }
+      body.clear();
+      body.reserve(total);
+      for (const auto& [at, length] : chunks) body.append(data.substr(at, length));
+      consumed = pos;
+      return ChunkedState::kComplete;
     }
-    if (size > max_body || body.size() + size > max_body) {
+    if (size > max_body || total + size > max_body) {
       error_status = 413;
       error = "request body too large";
       return ChunkedState::kError;
     }
     if (data.size() - pos < size + kCrlf.size()) return ChunkedState::kIncomplete;
-    body.append(data.substr(pos, size));
-    pos += size;
+    chunks.emplace_back(pos, static_cast<size_t>(size));
+    total += static_cast<size_t>(size);
+    pos += static_cast<size_t>(size);
     if (data.substr(pos, kCrlf.size()) != kCrlf) {
       error_status = 400;
       error = "chunk not followed by CRLF";

@@ -263,6 +263,24 @@ TEST(HttpServerTest, OutOfDescriptorsItPausesAcceptingAndRecovers) {
   EXPECT_TRUE(health->ok);
 }
 
+// A client that sends part of a request and stops gets 408 and is closed,
+// not held for ever; the broker keeps serving.
+TEST(HttpServerTest, ARequestThatNeverArrivesWholeGets408) {
+  auto broker = StartBroker({"--request-read-timeout-ms=300"});
+  ASSERT_NE(broker, nullptr);
+  RawConnection raw(broker->port());
+  raw.Send("POST /api/v1/produce HTTP/1.1\r\nContent-Length: 100\r\n\r\n{\"topic\"");
+  auto responses = raw.ReadResponses(1);
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].rfind("HTTP/1.1 408 ", 0), 0u) << responses[0];
+  EXPECT_EQ(Json::parse(Body(responses[0])).value("error_code", 0), 40800) << responses[0];
+  EXPECT_NE(responses[0].find("Connection: close"), std::string::npos);
+  Client client(broker->address());
+  auto health = client.Health();
+  ASSERT_TRUE(health.ok());
+  EXPECT_TRUE(health->ok);
+}
+
 // A parked long poll holds a connection, not a thread: with one network
 // thread, hundreds of polls wait at once, the broker still answers others at
 // once, and one produce wakes them all.

@@ -52,6 +52,7 @@ struct BrokerFlags {
   size_t max_pending_requests = 4096;
   Millis answer_deadline_ms = 15'000;
   Millis poll_margin_ms = 15'000;
+  Millis request_read_timeout_ms = 30'000;
   int64_t max_message_bytes = 1 << 20;
   Millis group_session_timeout_ms = 10'000;
   Millis group_heartbeat_interval_ms = 3'000;
@@ -149,6 +150,10 @@ void AddFlags(CLI::App& app, BrokerFlags& f) {
   app.add_option("--poll-margin-ms", f.poll_margin_ms,
                  "a long poll gets 504 after its timeout plus this (tests: may be < 0)")
       ->capture_default_str();
+  app.add_option("--request-read-timeout-ms", f.request_read_timeout_ms,
+                 "a request whose bytes have not all arrived by then gets 408 and is closed")
+      ->check(CLI::Range(Millis{1}, Millis{3'600'000}))
+      ->capture_default_str();
   app.add_option("--max-message-bytes", f.max_message_bytes, "largest value accepted")
       ->check(CLI::Range(int64_t{1}, int64_t{64} << 20))
       ->capture_default_str();
@@ -202,6 +207,7 @@ HttpServerConfig MakeHttpConfig(const BrokerFlags& flags, const ApiLimits& limit
   http.max_pending_requests = flags.max_pending_requests;
   http.answer_deadline_ms = flags.answer_deadline_ms;
   http.poll_margin_ms = flags.poll_margin_ms;
+  http.request_read_timeout_ms = flags.request_read_timeout_ms;
   http.limits = limits;
   return http;
 }
