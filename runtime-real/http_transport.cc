@@ -168,10 +168,9 @@ void HttpTransport::RunSender(Peer* peer) {
     }
     if (result->body.empty()) continue;
     const NodeId from = peer->id;
-    // With flat combining an idle loop runs the reply here; a follower then
-    // syncs the records it appends right here too (InlineSyncScope), and
-    // its next fetch (the durable report) is queued back to this thread.
-    InlineSyncScope inline_sync;
+    // With flat combining an idle loop runs the reply here. A follower's
+    // sync of the records it appends goes to an I/O thread, so that this
+    // thread can send the pipelined fetch meanwhile (docs/replication.md).
     loop_.PostUnbounded([this, from, reply = std::move(result->body)]() mutable {
       if (handler_) handler_(from, std::move(reply));
     });

@@ -33,18 +33,10 @@ Status PosixError(int error_number, std::string_view what, std::string_view path
   }
 }
 
-// ---------------------------------------------------------------------------
-// InlineSyncScope
-
 namespace {
-thread_local int t_inline_sync = 0;
 // The IoPool this thread works for, if any.
 thread_local const IoPool* t_pool = nullptr;
 }  // namespace
-
-InlineSyncScope::InlineSyncScope() { ++t_inline_sync; }
-InlineSyncScope::~InlineSyncScope() { --t_inline_sync; }
-bool InlineSyncScope::active() { return t_inline_sync > 0; }
 
 // ---------------------------------------------------------------------------
 // IoPool
@@ -185,11 +177,7 @@ void StartSync(const std::shared_ptr<FileState>& state) {
     loop.PostUnbounded(
         [state = std::move(state), result = std::move(result)] { OnSyncDone(state, result); });
   };
-  if (InlineSyncScope::active()) {
-    job();
-  } else {
-    state->pool.Submit(std::move(job));
-  }
+  state->pool.Submit(std::move(job));
 }
 
 class PosixFile final : public File {

@@ -78,22 +78,6 @@ class IoPool {
   std::vector<std::thread> threads_;
 };
 
-// While one lives on a thread, the fdatasync of a File::Sync requested on
-// that thread runs right there instead of on an I/O thread (the completion
-// still goes through the loop). For a runtime thread that runs core work as
-// the loop's combiner and would otherwise only wait for the sync: a
-// follower's replication sender (HttpTransport), whose next message is the
-// report that the records are durable. Saves two thread hand-offs per sync;
-// the core stays owned (busy) meanwhile. Nests; never on the loop thread.
-class InlineSyncScope {
- public:
-  InlineSyncScope();
-  ~InlineSyncScope();
-  InlineSyncScope(const InlineSyncScope&) = delete;
-  InlineSyncScope& operator=(const InlineSyncScope&) = delete;
-  static bool active();
-};
-
 class PosixDisk final : public Disk {
  public:
   // Does not touch the file system: call MakeDirs("") to create the root.

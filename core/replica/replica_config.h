@@ -20,6 +20,10 @@ struct ReplicaConfig {
   Millis replica_lag_time_max_ms = 10'000;
   int min_insync_replicas = 1;
   Millis fetch_max_wait_ms = 500;   // a leader parks an empty fetch this long
+  // A follower fetches again while the records of the last reply sync (the
+  // sync's completion then sends the fetch that reports them durable),
+  // instead of only after: acks=all then waits less for a follower's round.
+  bool pipelined_fetch = true;
   Millis fetch_timeout_ms = 5'000;  // a follower resends a fetch unanswered this long
                                     // after the leader's long-poll wait
   uint32_t fetch_max_bytes = 4u << 20;

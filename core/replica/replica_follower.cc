@@ -21,15 +21,16 @@ Epoch LastEpoch(const PartitionLog& log) {
 
 // ---- Follower -------------------------------------------------------------------
 
-void ReplicaManager::SendFetch() {
-  // With appends pending, their durable callback sends the next fetch.
-  if (stopped_ || leading_ || appends_pending_ > 0) return;
+void ReplicaManager::SendFetch(bool pipelined) {
+  // With appends pending, their durable callback sends the next fetch (a
+  // pipelined fetch aside, sent while they sync).
+  if (stopped_ || leading_ || (appends_pending_ > 0 && !pipelined)) return;
   ReplicaFetch fetch;
   fetch.seq = ++fetch_seq_;
   fetch.follower = config_.self;
   fetch.epoch = epoch_;
   fetch.metadata_hash = TopicsHash(TopicList());
-  fetch.max_wait_ms = config_.fetch_max_wait_ms;
+  fetch.max_wait_ms = pipelined ? 0 : config_.fetch_max_wait_ms;
   fetch.max_bytes = config_.fetch_max_bytes;
   fetch.offsets_hash = LocalOffsetsHash();
   current_fetch_ = FetchSent{env_.clock.NowMs(), {}};
@@ -55,11 +56,29 @@ void ReplicaManager::SendFetch() {
   Send(leader_peer_, fetch);
 }
 
+// Records or nothing, from the leader of our epoch: what a reply to a
+// pipelined fetch may carry to be applied while earlier appends still sync.
+bool ReplicaManager::PlainReply(const ReplicaFetchReply& reply) const {
+  if (reply.fenced || reply.epoch != epoch_ || reply.topics || reply.group_offsets) return false;
+  for (const FetchPartitionReply& p : reply.partitions) {
+    if (p.status != FetchPartitionStatus::kOk) return false;
+  }
+  return true;
+}
+
 void ReplicaManager::HandleFetchReply(const ReplicaFetchReply& reply) {
   if (leading_ || !fetch_in_flight_ || reply.seq != fetch_seq_) return;  // stale or duplicate
   fetch_in_flight_ = false;
   if (fetch_timer_ != kNoTimer) env_.clock.Cancel(fetch_timer_);
   fetch_timer_ = kNoTimer;
+  if (appends_pending_ > 0 && !PlainReply(reply)) {
+    // A reply to a pipelined fetch that would change more than the logs'
+    // tails (a new epoch, a fence, a truncation, a reset, topics, group
+    // offsets): dropped. The sync's completion sends a regular fetch, whose
+    // reply says it again with nothing in flight.
+    ++pipelined_replies_dropped_;
+    return;
+  }
   last_reply_ms_ = env_.clock.NowMs();
   if (!reply.fenced) {
     leader_id_ = reply.leader;
@@ -104,9 +123,19 @@ void ReplicaManager::HandleFetchReply(const ReplicaFetchReply& reply) {
   NoteCaughtUp(reply);
   const uint64_t seq = fetch_seq_;
   backoff_ = false;
+  const uint64_t appends_before = appends_started_;
   for (const FetchPartitionReply& p : reply.partitions) ApplyPartition(p);
   if (reply.group_offsets) ApplyGroupOffsets(*reply.group_offsets, seq);
-  if (appends_pending_ > 0) return;  // the durable callback sends the next fetch
+  if (appends_pending_ > 0) {
+    // The durable callback sends the next fetch, which reports the records
+    // durable. Pipelined: while they sync, fetch what the leader has
+    // meanwhile (not parked: the report must not wait behind it).
+    if (config_.pipelined_fetch && !backoff_ && appends_started_ != appends_before &&
+        PlainReply(reply)) {
+      SendFetch(/*pipelined=*/true);
+    }
+    return;
+  }
   if (!backoff_) {
     OnReplicatedDurable(seq);
     return;
@@ -292,6 +321,7 @@ void ReplicaManager::ApplyPartition(const FetchPartitionReply& reply) {
     });
     if (appended.ok()) {
       ++appends_pending_;
+      ++appends_started_;
     } else {
       env_.logger.Log(LogLevel::kError, "replication: append failed on " + partition->dir() + ": " +
                                             appended.ToString());
@@ -305,7 +335,11 @@ void ReplicaManager::ApplyPartition(const FetchPartitionReply& reply) {
 }
 
 void ReplicaManager::OnReplicatedDurable(uint64_t seq) {
-  if (stopped_ || leading_ || seq != fetch_seq_ || fetch_in_flight_) return;
+  // Not if a fetch is in flight (its reply sends the next one) or scheduled
+  // (a back-off). With pipelined fetches a newer fetch than `seq` may have
+  // come and gone: the report is still owed.
+  if (stopped_ || leading_ || fetch_in_flight_ || fetch_timer_ != kNoTimer) return;
+  if (seq != fetch_seq_ && !config_.pipelined_fetch) return;
   SendFetch();
 }
 

@@ -166,7 +166,10 @@ class ReplicaManager {
   static PartitionKey slot_key(const Partition& p) { return {p.topic(), p.id().value()}; }
   void Fence(Epoch epoch, const std::string& leader_address, std::optional<NodeId> leader_peer);
   // Follower side.
-  void SendFetch();
+  // `pipelined`: sent while the last reply's records sync; the leader answers
+  // it at once (max_wait 0).
+  void SendFetch(bool pipelined = false);
+  bool PlainReply(const ReplicaFetchReply& reply) const;
   void HandleFetchReply(const ReplicaFetchReply& reply);
   void NoteCaughtUp(const ReplicaFetchReply& reply);
   void MirrorTopics(const std::vector<TopicInfo>& topics);
@@ -238,6 +241,8 @@ class ReplicaManager {
   uint64_t fetch_seq_ = 0;
   bool fetch_in_flight_ = false;
   size_t appends_pending_ = 0;
+  uint64_t appends_started_ = 0;            // replicated appends ever started
+  uint64_t pipelined_replies_dropped_ = 0;  // not plain: left to the next regular fetch
   TimerId fetch_timer_ = kNoTimer;
   Millis last_reply_ms_ = -1;
   // Leader: nothing commits before this time (a restart with followers; Open).

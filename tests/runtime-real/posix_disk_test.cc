@@ -434,60 +434,6 @@ TEST(PosixError, MapsErrnoToCodesAndNamesPathAndReason) {
 namespace gafka::real {
 namespace {
 
-// A thread that runs core work as the loop's combiner under an
-// InlineSyncScope (a follower's replication sender) makes the fdatasync of a
-// Sync it requests itself, and runs the completion before it hands the core
-// back: no I/O thread, no wake-up.
-TEST(PosixDiskInlineSync, ASyncRequestedUnderTheScopeCompletesOnTheCombiningThread) {
-  testing::TempDir dir;
-  EventLoop loop;
-  loop.set_flat_combining(true);
-  PosixDisk disk(loop, dir.path(), /*io_threads=*/1);
-  loop.RunInThread();
-  std::promise<std::unique_ptr<File>> opened;
-  ASSERT_TRUE(loop.Post([&] {
-    auto file = disk.Open("inline.log", OpenMode::kCreateNew);
-    opened.set_value(file.ok() ? std::move(file).value() : nullptr);
-  }));
-  std::unique_ptr<File> file = opened.get_future().get();
-  ASSERT_NE(file, nullptr);
-  const Millis give_up_ms = loop.NowMs() + kDeadlineMs;
-  while (!loop.idle()) {
-    ASSERT_LT(loop.NowMs(), give_up_ms) << "the loop never went idle";
-    std::this_thread::yield();
-  }
-  bool synced = false;
-  Status status = Internal("not run");
-  std::thread::id completed_on;
-  {
-    InlineSyncScope inline_sync;
-    loop.PostUnbounded([&] {
-      ASSERT_TRUE(file->Append("durable").ok());
-      file->Sync([&](Status s) {
-        synced = true;
-        status = s;
-        completed_on = std::this_thread::get_id();
-      });
-    });
-  }
-  EXPECT_TRUE(synced) << "the sync went to an I/O thread";
-  EXPECT_TRUE(status.ok()) << status.ToString();
-  EXPECT_EQ(completed_on, std::this_thread::get_id());
-  std::promise<void> closed;
-  ASSERT_TRUE(loop.Post([&] {
-    file.reset();
-    closed.set_value();
-  }));
-  closed.get_future().wait();
-  loop.Join();
-}
-
-}  // namespace
-}  // namespace gafka::real
-
-namespace gafka::real {
-namespace {
-
 // A job that an I/O thread submits (a sync completion starting the file's
 // next sync) runs on that same thread when it is done: no other I/O thread
 // is woken for it.
