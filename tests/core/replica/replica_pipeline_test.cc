@@ -60,6 +60,30 @@ TEST_P(ReplicaPipelineTest, HighWatermarkNeverPassesTheLeadersDurableOffset) {
   EXPECT_EQ(leader().Offsets("t", 0).high_watermark, Offset(2));
 }
 
+// A pipelined follower fetches again while the records of the last reply
+// sync: writes the leader takes meanwhile reach it before that sync ends —
+// and still no acks=all write is answered, nor the HW moved, before the
+// follower's fsync covers it.
+TEST_P(ReplicaPipelineTest, FollowerFetchesAgainWhileItsRecordsSyncAndAcksStillWaitForTheSync) {
+  ASSERT_EQ(ErrorCode(Produce(leader(), "warm", Acks::kAll)), 0);
+  ASSERT_EQ(leader().Offsets("t", 0).high_watermark, Offset(1));
+  follower().disk().set_faults(SlowSync(300));
+  std::vector<std::shared_ptr<std::optional<ApiResponse>>> pending;
+  for (int i = 0; i < 50; ++i) {  // one write every 2 ms for 100 ms
+    pending.push_back(leader().Start(
+        BrokerHarness::ProduceOne("t", std::nullopt, "w" + std::to_string(i), Acks::kAll, 0)));
+    Run(2);
+  }
+  Run(50);  // 150 ms in: the follower's first sync (300 ms) has not ended
+  EXPECT_GT(follower().Offsets("t", 0).log_end_offset, Offset(2))
+      << "the follower fetched nothing while its first sync ran";
+  EXPECT_EQ(leader().Offsets("t", 0).high_watermark, Offset(1));
+  for (const auto& p : pending) EXPECT_FALSE(p->has_value()) << "acks=all before the follower's fsync";
+  for (const auto& p : pending) EXPECT_EQ(ErrorCode(leader().Wait(p, 5'000)), 0);
+  EXPECT_EQ(leader().Offsets("t", 0).high_watermark, Offset(51));
+  EXPECT_EQ(follower().Offsets("t", 0).log_end_offset, Offset(51));
+}
+
 // (a) The leader ships un-synced records, the follower makes them durable,
 // the leader loses them in a crash and restarts as leader: a new epoch, the
 // follower truncates the lost tail, nothing acknowledged is lost, and both
