@@ -450,6 +450,10 @@ std::string ReplicaManager::StatusJson() const {
     w.Int(leader_id_.value());
     w.Key("out_of_range_resets");
     w.Int(static_cast<int64_t>(out_of_range_resets_));
+    w.Key("fetches_sent");
+    w.Int(static_cast<int64_t>(fetches_sent_));
+    w.Key("pipelined_replies_dropped");
+    w.Int(static_cast<int64_t>(pipelined_replies_dropped_));
     if (!offsets_failed_.ok()) {
       w.Key("group_offsets_error");
       w.String(offsets_failed_.ToString());

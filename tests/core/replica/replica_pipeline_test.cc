@@ -6,6 +6,7 @@
 // it. Real Brokers on the simulated runtime (node 1 leader, node 2 follower).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
@@ -82,6 +83,48 @@ TEST_P(ReplicaPipelineTest, FollowerFetchesAgainWhileItsRecordsSyncAndAcksStillW
   for (const auto& p : pending) EXPECT_EQ(ErrorCode(leader().Wait(p, 5'000)), 0);
   EXPECT_EQ(leader().Offsets("t", 0).high_watermark, Offset(51));
   EXPECT_EQ(follower().Offsets("t", 0).log_end_offset, Offset(51));
+}
+
+// A reply to a pipelined fetch that carries more than records (here: the
+// leader restarted, a new epoch, and the follower's tail to truncate) is
+// dropped while appends sync, and applied from the regular fetch after: the
+// logs converge and nothing acknowledged is lost.
+TEST_P(ReplicaPipelineTest, APipelinedReplyWithANewEpochWaitsForTheRegularFetch) {
+  std::vector<std::string> acked;
+  acked.push_back("a");
+  ASSERT_EQ(ErrorCode(Produce(leader(), "a", Acks::kAll)), 0);
+  follower().disk().set_faults(SlowSync(300));
+  std::vector<std::shared_ptr<std::optional<ApiResponse>>> before_crash;
+  for (int i = 0; i < 20; ++i) {
+    before_crash.push_back(leader().Start(BrokerHarness::ProduceOne(
+        "t", std::nullopt, "s" + std::to_string(i), Acks::kLeader, 0)));
+    Run(2);
+  }
+  for (size_t i = 0; i < before_crash.size(); ++i) {
+    if (before_crash[i]->has_value() && ErrorCode(**before_crash[i]) == 0) {
+      acked.push_back("s" + std::to_string(i));
+    }
+  }
+  leader().Crash();  // loses what it had not synced; restarts as leader, a new epoch
+  leader().OpenOrDie();
+  Run(20);
+  for (int i = 0; i < 20; ++i) {
+    acked.push_back("n" + std::to_string(i));
+    ASSERT_EQ(ErrorCode(Produce(leader(), acked.back(), Acks::kLeader)), 0);
+  }
+  follower().disk().set_faults(QuietDisk());
+  Run(5'000);
+  const std::string status = As<StatusResponse>(follower().Call(StatusRequest{})).json_extra;
+  const size_t at = status.find("\"pipelined_replies_dropped\":");
+  ASSERT_NE(at, std::string::npos) << status;
+  EXPECT_GE(std::stoi(status.substr(at + 28)), 1) << status;
+  const std::vector<Record> on_leader = leader().ReadAll("t", 0);
+  EXPECT_EQ(follower().Offsets("t", 0).log_end_offset, leader().Offsets("t", 0).log_end_offset);
+  EXPECT_EQ(follower().ReadAll("t", 0), on_leader);
+  std::vector<std::string> values = ValuesOf(on_leader);
+  for (const std::string& value : acked) {
+    EXPECT_NE(std::find(values.begin(), values.end(), value), values.end()) << value << " lost";
+  }
 }
 
 // (a) The leader ships un-synced records, the follower makes them durable,
