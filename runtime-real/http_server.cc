@@ -103,6 +103,7 @@ constexpr uint64_t kListenTag = 0;
 constexpr uint64_t kEventTag = 1;
 constexpr uint64_t kFirstConnId = 2;
 constexpr size_t kReadChunk = 64 * 1024;
+constexpr size_t kMaxReadPerPass = 1 << 20;
 // After an error that ends a connection, what the client still sends is read
 // and dropped for this long, so it sees the answer instead of a reset.
 constexpr Millis kLingerMs = 2'000;
@@ -432,10 +433,13 @@ class HttpServer::Impl {
     if (flags & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) {
       bool eof = false;
       char buffer[kReadChunk];
-      for (;;) {
+      // At most kMaxReadPerPass per pass: a client that sends fast must not
+      // hold this thread (the socket stays ready; epoll reports it again).
+      for (size_t read = 0; read < kMaxReadPerPass;) {
         const ssize_t n = ::recv(conn.fd, buffer, sizeof(buffer), 0);
         if (n > 0) {
           if (!conn.lingering) conn.in.append(buffer, static_cast<size_t>(n));
+          read += static_cast<size_t>(n);
           if (static_cast<size_t>(n) < sizeof(buffer)) break;
           continue;
         }
