@@ -7,13 +7,13 @@
 #include "core/base/check.h"
 
 namespace gafka::real {
-namespace {
-
 Millis SteadyNowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
+
+namespace {
 
 constexpr Millis kNoDeadline = INT64_MAX;
 

@@ -98,6 +98,9 @@ class GAFKA_SCOPED_CAPABILITY MutexLock {
   Mutex& mu_;
 };
 
+// The steady clock in ms: EventLoop::NowMs() without a loop. Thread-safe.
+Millis SteadyNowMs();
+
 class EventLoop final : public Clock {
  public:
   static constexpr size_t kDefaultPostQueueMax = 65536;

@@ -2,9 +2,9 @@
 
 #include <fcntl.h>
 #include <netdb.h>
-#include <pthread.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -33,12 +33,7 @@ namespace {
 
 using real::Mutex;
 using real::MutexLock;
-
-Millis NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
+using real::SteadyNowMs;
 
 // How long the broker may take to answer a request before it is answered 504.
 Millis AnswerDeadlineMs(const ApiRequest& request, const HttpServerConfig& config) {
@@ -50,16 +45,10 @@ Millis AnswerDeadlineMs(const ApiRequest& request, const HttpServerConfig& confi
   return std::max<Millis>(0, poll_timeout_ms + config.poll_margin_ms);
 }
 
-// HTTP-level errors (bad framing, body over the cap) get the JSON envelope.
+// HTTP-level errors (bad framing, body over the cap, too slow) get the JSON
+// envelope: status * 100, but the body cap has its own code.
 int ErrorCodeForHttpStatus(int status) {
-  switch (status) {
-    case 413:
-      return api_errors::kRequestTooLarge;
-    case 400:
-      return api_errors::kInvalidArgument;
-    default:
-      return status * 100;
-  }
+  return status == 413 ? api_errors::kRequestTooLarge : status * 100;
 }
 
 HttpResponse ErrorResponse(int error_code, std::string message) {
@@ -70,7 +59,7 @@ HttpResponse ErrorResponse(int error_code, std::string message) {
 // thread that owns the connection.
 struct Answer {
   uint64_t conn_id = 0;
-  uint64_t exchange = 0;  // which request of the connection it answers
+  uint64_t exchange = 0;           // which request of the connection it answers
   std::optional<ApiResponse> api;  // encoded on the network thread
   HttpResponse http;               // when `api` is empty
 };
@@ -81,12 +70,17 @@ struct Mailbox {
   Mutex mu;
   std::vector<Answer> answers GAFKA_GUARDED_BY(mu);
   std::vector<int> new_sockets GAFKA_GUARDED_BY(mu);  // from the accepting thread
-  bool asleep GAFKA_GUARDED_BY(mu) = false;  // in epoll_wait: a delivery must wake it
-  bool closed GAFKA_GUARDED_BY(mu) = false;  // the thread is gone; event_fd is closed
+  bool asleep GAFKA_GUARDED_BY(mu) = false;           // in epoll_wait: a delivery must wake it
+  bool closed GAFKA_GUARDED_BY(mu) = false;           // the thread is gone; event_fd is closed
   int event_fd = -1;
 
+  // Wakes the thread if it sleeps in epoll_wait.
   void WakeLocked() GAFKA_REQUIRES(mu) {
-    if (!asleep || closed) return;
+    if (asleep) KickLocked();
+  }
+  // Wakes it even if it is about to sleep (it has not set `asleep` yet).
+  void KickLocked() GAFKA_REQUIRES(mu) {
+    if (closed) return;
     asleep = false;
     const uint64_t one = 1;
     [[maybe_unused]] ssize_t n = ::write(event_fd, &one, sizeof(one));
@@ -143,8 +137,8 @@ class HttpServer::Impl {
     }
     std::string last_error = "no address";
     for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
-      const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                              a->ai_protocol);
+      const int fd =
+          ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
       if (fd < 0) continue;
       // Only SO_REUSEADDR, not SO_REUSEPORT: a second broker must not be able
       // to bind the same port and steal half the connections.
@@ -198,8 +192,7 @@ class HttpServer::Impl {
     if (!running_) return;
     for (const auto& mailbox : mailboxes_) {
       MutexLock mailbox_lock(mailbox->mu);
-      mailbox->asleep = true;  // force the write
-      mailbox->WakeLocked();
+      mailbox->KickLocked();
     }
   }
 
@@ -213,8 +206,8 @@ class HttpServer::Impl {
     std::string in;
     std::string out;
     size_t out_sent = 0;
-    bool busy = false;       // a request is with the broker (or the handler)
-    uint64_t exchange = 0;   // the request in flight, or the last one
+    bool busy = false;         // a request is with the broker (or the handler)
+    uint64_t exchange = 0;     // the request in flight, or the last one
     bool close_after = false;  // close once `out` is sent
     bool lingering = false;    // answered an error: drop input until EOF or linger_until
     Millis linger_until = 0;
@@ -240,10 +233,11 @@ class HttpServer::Impl {
     std::priority_queue<std::tuple<Millis, uint64_t, uint64_t>,
                         std::vector<std::tuple<Millis, uint64_t, uint64_t>>, std::greater<>>
         deadlines;
-    std::vector<Task> to_post;             // this pass's decoded requests
+    std::vector<Task> to_post;                               // this pass's decoded requests
     std::vector<std::pair<uint64_t, uint64_t>> to_post_ids;  // their (conn, exchange)
     Millis next_sweep_ms = 0;
     Millis accept_paused_until_ms = 0;  // thread 0: accept failed (no descriptors)
+    bool listening = false;             // the listening socket is in the epoll set
   };
 
   void NetMain(size_t index) {
@@ -257,42 +251,23 @@ class HttpServer::Impl {
     event.events = EPOLLIN;
     event.data.u64 = kEventTag;
     ::epoll_ctl(net.epoll_fd, EPOLL_CTL_ADD, net.mailbox->event_fd, &event);
-    bool listening = false;
-    if (index == 0 && !stop_requested_.load()) {
-      event.data.u64 = kListenTag;
-      listening = ::epoll_ctl(net.epoll_fd, EPOLL_CTL_ADD, listen_fd_, &event) == 0;
-    }
     std::vector<epoll_event> events(256);
     Millis stop_deadline_ms = 0;
     for (;;) {
-      const Millis now_ms = NowMs();
-      if (net.accept_paused_until_ms != 0 && now_ms >= net.accept_paused_until_ms &&
-          !stop_requested_.load()) {
-        net.accept_paused_until_ms = 0;
-        event.data.u64 = kListenTag;
-        listening = ::epoll_ctl(net.epoll_fd, EPOLL_CTL_ADD, listen_fd_, &event) == 0;
-      }
-      if (listening && net.accept_paused_until_ms != 0) {
-        // Out of descriptors: the listening socket stays readable, so leave
-        // the epoll set for a while instead of spinning on it.
-        ::epoll_ctl(net.epoll_fd, EPOLL_CTL_DEL, listen_fd_, nullptr);
-        listening = false;
-      }
+      const Millis now_ms = SteadyNowMs();
+      UpdateListening(net, now_ms);
       if (stop_requested_.load()) {
-        if (listening) {
-          ::epoll_ctl(net.epoll_fd, EPOLL_CTL_DEL, listen_fd_, nullptr);
-          listening = false;
-        }
         if (stop_deadline_ms == 0) stop_deadline_ms = now_ms + kStopGraceMs;
         CloseIdle(net);
         if (net.conns.empty() || now_ms >= stop_deadline_ms) break;
       }
       Millis timeout_ms = std::max<Millis>(0, net.next_sweep_ms - now_ms);
       if (!net.deadlines.empty()) {
-        timeout_ms = std::min(timeout_ms, std::max<Millis>(0, std::get<0>(net.deadlines.top()) - now_ms));
+        timeout_ms =
+            std::min(timeout_ms, std::max<Millis>(0, std::get<0>(net.deadlines.top()) - now_ms));
       }
-      if (net.accept_paused_until_ms != 0) {
-        timeout_ms = std::min(timeout_ms, std::max<Millis>(0, net.accept_paused_until_ms - now_ms));
+      if (net.accept_paused_until_ms > now_ms) {
+        timeout_ms = std::min(timeout_ms, net.accept_paused_until_ms - now_ms);
       }
       if (stop_requested_.load()) timeout_ms = std::min<Millis>(timeout_ms, 50);
       {
@@ -336,6 +311,20 @@ class HttpServer::Impl {
     ::close(net.epoll_fd);
   }
 
+  // Thread 0 has the listening socket in its epoll set unless stopping, or
+  // paused for want of descriptors (the ready socket would make it spin).
+  void UpdateListening(Net& net, Millis now_ms) {
+    const bool want =
+        net.index == 0 && !stop_requested_.load() && now_ms >= net.accept_paused_until_ms;
+    if (want == net.listening) return;
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.u64 = kListenTag;
+    if (::epoll_ctl(net.epoll_fd, want ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, listen_fd_, &event) == 0) {
+      net.listening = want;
+    }
+  }
+
   void Accept(Net& net) {
     for (;;) {
       const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -348,7 +337,7 @@ class HttpServer::Impl {
                                          "; not accepting for " + std::to_string(kAcceptPauseMs) +
                                          " ms (" + std::to_string(net.conns.size()) +
                                          " connections on this thread)");
-        net.accept_paused_until_ms = NowMs() + kAcceptPauseMs;
+        net.accept_paused_until_ms = SteadyNowMs() + kAcceptPauseMs;
         return;
       }
       // Without TCP_NODELAY a small response waits for the client's delayed
@@ -367,8 +356,7 @@ class HttpServer::Impl {
           continue;
         }
         mailbox.new_sockets.push_back(fd);
-        mailbox.asleep = true;  // always write: the thread may be about to sleep
-        mailbox.WakeLocked();
+        mailbox.KickLocked();
       }
     }
   }
@@ -377,7 +365,7 @@ class HttpServer::Impl {
     const uint64_t id = net.next_conn_id++;
     Conn& conn = net.conns[id];
     conn.fd = fd;
-    conn.last_active_ms = NowMs();
+    conn.last_active_ms = SteadyNowMs();
     epoll_event event{};
     event.events = EPOLLIN | EPOLLRDHUP;
     event.data.u64 = id;
@@ -408,8 +396,8 @@ class HttpServer::Impl {
     // Stop reading while a request is in flight and a whole request's worth
     // is already buffered behind it (a client that pipelines without limit).
     const bool want_read =
-        !conn.eof && !(conn.busy && conn.in.size() > wire_limits_.max_head_bytes +
-                                                         wire_limits_.max_body_bytes);
+        !conn.eof &&
+        !(conn.busy && conn.in.size() > wire_limits_.max_head_bytes + wire_limits_.max_body_bytes);
     if (want_write == conn.writing && want_read == conn.reading) return;
     conn.writing = want_write;
     conn.reading = want_read;
@@ -443,12 +431,13 @@ class HttpServer::Impl {
           if (static_cast<size_t>(n) < sizeof(buffer)) break;
           continue;
         }
-        if (n == 0) eof = true;
-        else if (errno == EINTR) continue;
-        else if (errno != EAGAIN && errno != EWOULDBLOCK) eof = true;
+        if (n < 0 && errno == EINTR) continue;
+        // 0: the client closed its side; an error other than "nothing more
+        // for now" ends the connection the same way.
+        if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) eof = true;
         break;
       }
-      conn.last_active_ms = NowMs();
+      conn.last_active_ms = SteadyNowMs();
       if (eof && conn.lingering) {
         CloseConn(net, id);
         return;
@@ -483,7 +472,7 @@ class HttpServer::Impl {
         if (conn.busy || conn.lingering || conn.in.empty()) {
           conn.partial_since_ms = 0;
         } else if (conn.partial_since_ms == 0) {
-          conn.partial_since_ms = NowMs();
+          conn.partial_since_ms = SteadyNowMs();
         }
         UpdateInterest(net, id, conn);
         return;
@@ -532,16 +521,7 @@ class HttpServer::Impl {
       return false;
     }
     if (parsed.state == real::ParseState::kError) {
-      requests_.fetch_add(1);
-      HttpResponse response = ErrorResponse(
-          ErrorCodeForHttpStatus(parsed.error_status),
-          parsed.error_status == 413 ? "request body too large" : parsed.error_message);
-      response.status = parsed.error_status;
-      conn.in.clear();
-      conn.lingering = true;
-      conn.linger_until = NowMs() + kLingerMs;
-      conn.close_after = true;
-      Write(net, id, conn, response);
+      AnswerAndClose(net, id, conn, parsed.error_status, std::move(parsed.error_message));
       return false;
     }
     conn.in.erase(0, parsed.consumed);
@@ -562,7 +542,7 @@ class HttpServer::Impl {
     request.body = std::move(parsed.body);
 
     if (internal_ && request.path.rfind("/internal/", 0) == 0) {
-      net.deadlines.emplace(NowMs() + config_.answer_deadline_ms, id, conn.exchange);
+      net.deadlines.emplace(SteadyNowMs() + config_.answer_deadline_ms, id, conn.exchange);
       internal_(std::move(request),
                 [mailbox = net.mailbox, id, exchange = conn.exchange](HttpResponse response) {
                   mailbox->Deliver(Answer{id, exchange, std::nullopt, std::move(response)});
@@ -582,7 +562,8 @@ class HttpServer::Impl {
              ErrorResponse(api_errors::kUnavailable, "broker busy: too many pending requests"));
       return;
     }
-    net.deadlines.emplace(NowMs() + AnswerDeadlineMs(api_request, config_), id, conn.exchange);
+    net.deadlines.emplace(SteadyNowMs() + AnswerDeadlineMs(api_request, config_), id,
+                          conn.exchange);
     // The closure owns what it touches (the mailbox, the pending counter):
     // the server may be gone when a long poll is answered.
     net.to_post.push_back([&broker = broker_, pending = pending_, mailbox = net.mailbox, id,
@@ -620,10 +601,9 @@ class HttpServer::Impl {
       rejected_busy_.fetch_add(1);
       auto it = net.conns.find(id);
       if (it == net.conns.end() || it->second.exchange != exchange) continue;
-      Finish(net, id, it->second,
-             ErrorResponse(api_errors::kUnavailable, "broker busy or stopping: request not queued"));
-      Pump(net, id);
-      CloseIfDone(net, id);
+      Complete(
+          net, id, it->second,
+          ErrorResponse(api_errors::kUnavailable, "broker busy or stopping: request not queued"));
     }
   }
 
@@ -642,28 +622,30 @@ class HttpServer::Impl {
       if (it == net.conns.end() || !it->second.busy || it->second.exchange != answer.exchange) {
         continue;
       }
-      Finish(net, answer.conn_id, it->second,
-             answer.api.has_value() ? EncodeResponse(*answer.api) : std::move(answer.http));
-      Pump(net, answer.conn_id);
-      CloseIfDone(net, answer.conn_id);
+      Complete(net, answer.conn_id, it->second,
+               answer.api.has_value() ? EncodeResponse(*answer.api) : std::move(answer.http));
     }
   }
 
   void ExpireDeadlines(Net& net) {
-    const Millis now_ms = NowMs();
+    const Millis now_ms = SteadyNowMs();
     while (!net.deadlines.empty() && std::get<0>(net.deadlines.top()) <= now_ms) {
       const auto [deadline_ms, id, exchange] = net.deadlines.top();
       net.deadlines.pop();
       auto it = net.conns.find(id);
       if (it == net.conns.end() || !it->second.busy || it->second.exchange != exchange) continue;
       timed_out_.fetch_add(1);
-      Finish(net, id, it->second,
-             ErrorResponse(api_errors::kTimeout, "the broker did not answer in time"));
-      Pump(net, id);
-      CloseIfDone(net, id);
+      Complete(net, id, it->second,
+               ErrorResponse(api_errors::kTimeout, "the broker did not answer in time"));
     }
-    if (now_ms >= net.next_sweep_ms) {
-      net.next_sweep_ms = now_ms + 1'000;
+    if (now_ms >= net.next_sweep_ms) Sweep(net, now_ms);
+  }
+
+  // Once a second: idle keep-alive connections and finished lingers close;
+  // requests that never arrive whole are answered 408.
+  void Sweep(Net& net, Millis now_ms) {
+    net.next_sweep_ms = now_ms + 1'000;
+    {
       const Millis idle_limit_ms = static_cast<Millis>(config_.keep_alive_timeout_s) * 1'000;
       std::vector<uint64_t> expired;
       std::vector<uint64_t> too_slow;
@@ -680,22 +662,36 @@ class HttpServer::Impl {
       }
       for (uint64_t id : expired) CloseConn(net, id);
       for (uint64_t id : too_slow) {
-        Conn& conn = net.conns.at(id);
-        requests_.fetch_add(1);
-        HttpResponse response =
-            ErrorResponse(api_errors::kRequestTimeout,
-                          "the request did not arrive whole in time (" +
-                              std::to_string(config_.request_read_timeout_ms) + " ms in all, " +
-                              std::to_string(config_.keep_alive_timeout_s) + " s without a byte)");
-        response.status = 408;
-        conn.in.clear();
-        conn.partial_since_ms = 0;
-        conn.lingering = true;
-        conn.linger_until = now_ms + kLingerMs;
-        conn.close_after = true;
-        Write(net, id, conn, response);
+        AnswerAndClose(net, id, net.conns.at(id), 408,
+                       "the request did not arrive whole in time (" +
+                           std::to_string(config_.request_read_timeout_ms) + " ms in all, " +
+                           std::to_string(config_.keep_alive_timeout_s) + " s without a byte)");
       }
     }
+  }
+
+  // A request the server itself refuses (`status`: 400, 408, 413, ...): the
+  // JSON answer, then a lingering close — what the client still sends is
+  // dropped until it closes or kLingerMs pass, so it reads the answer rather
+  // than a reset.
+  void AnswerAndClose(Net& net, uint64_t id, Conn& conn, int status, std::string message) {
+    requests_.fetch_add(1);
+    HttpResponse response = ErrorResponse(ErrorCodeForHttpStatus(status), std::move(message));
+    response.status = status;
+    conn.in.clear();
+    conn.partial_since_ms = 0;
+    conn.lingering = true;
+    conn.linger_until = SteadyNowMs() + kLingerMs;
+    conn.close_after = true;
+    Write(net, id, conn, response);
+  }
+
+  // Answers the request in flight and goes on with the connection: the next
+  // buffered request, or the close a finished client is owed.
+  void Complete(Net& net, uint64_t id, Conn& conn, HttpResponse response) {
+    Finish(net, id, conn, std::move(response));
+    Pump(net, id);
+    CloseIfDone(net, id);
   }
 
   // Answers the request in flight on `conn` (the caller then Pump()s it).
@@ -714,8 +710,8 @@ class HttpServer::Impl {
     if (!response.leader_hint.empty()) headers.emplace_back("X-Gafka-Leader", response.leader_hint);
     real::AppendHttpResponse(conn.out, response.status, response.content_type, response.body,
                              headers, conn.close_after);
-    conn.last_active_ms = NowMs();
-    if (Flush(net, id, conn) && net.conns.count(id) != 0) UpdateInterest(net, id, conn);
+    conn.last_active_ms = SteadyNowMs();
+    if (Flush(net, id, conn)) UpdateInterest(net, id, conn);
   }
 
   const HttpServerConfig config_;

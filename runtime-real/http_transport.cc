@@ -6,7 +6,6 @@
 #include <utility>
 
 #include "core/base/check.h"
-#include "runtime-real/posix_disk.h"
 
 namespace gafka::real {
 
@@ -81,18 +80,10 @@ void HttpTransport::OnReceive(std::function<void(NodeId from, Bytes message)> ha
   handler_ = std::move(handler);
 }
 
-namespace {
-int64_t SteadyUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-}  // namespace
-
 std::vector<HttpTransport::Slot> HttpTransport::TakeExpiredSlots() {
   std::vector<Slot> expired;
-  const int64_t now_us = SteadyUs();
-  while (!slots_.empty() && slots_.begin()->second.expires_us <= now_us) {
+  const Millis now_ms = loop_.NowMs();
+  while (!slots_.empty() && slots_.begin()->second.expires_ms <= now_ms) {
     expired.push_back(std::move(slots_.begin()->second));
     slots_.erase(slots_.begin());
   }
@@ -103,15 +94,16 @@ void HttpTransport::HandleInbound(Bytes body, std::function<void(Bytes)> reply) 
   NodeId handle;
   std::vector<Slot> expired;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     if (stopping_) {
+      lock.unlock();
       reply({});
       return;
     }
     expired = TakeExpiredSlots();
     handle = NodeId(next_handle_);
     next_handle_ = next_handle_ == INT32_MAX ? kFirstHandleId : next_handle_ + 1;
-    slots_[handle.value()] = Slot{std::move(reply), SteadyUs() + inbound_deadline_ms_ * 1000};
+    slots_[handle.value()] = Slot{std::move(reply), loop_.NowMs() + inbound_deadline_ms_};
   }
   for (Slot& slot : expired) slot.reply({});
   // Unbounded: a follower has one fetch in flight, so these are bounded by

@@ -62,7 +62,7 @@ class HttpTransport final : public Transport {
   struct Peer;
   struct Slot {
     std::function<void(Bytes)> reply;
-    int64_t expires_us = 0;
+    Millis expires_ms = 0;  // EventLoop::NowMs()
   };
   void RunSender(Peer* peer);
   // Takes the slots past their deadline out of slots_ (mu_ held); the caller

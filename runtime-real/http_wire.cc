@@ -18,6 +18,14 @@ ParseResult Error(int status, std::string message) {
   return result;
 }
 
+// The head is in, the body is not (yet).
+ParseResult AwaitingBody(bool expect_continue) {
+  ParseResult result;
+  result.head_complete = true;
+  result.expect_continue = expect_continue;
+  return result;
+}
+
 std::string Lower(std::string_view text) {
   std::string out(text);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -31,8 +39,8 @@ std::string_view Trim(std::string_view text) {
 }
 
 bool IsTokenChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+-.^_`|~").find(c) !=
-                                                            std::string_view::npos;
+  return std::isalnum(static_cast<unsigned char>(c)) ||
+         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
 // A comma-separated header value contains `token` (case-insensitive).
@@ -149,7 +157,8 @@ std::string PercentDecode(std::string_view text, bool plus_is_space) {
   out.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
-    if (c == '%' && i + 2 < text.size() && HexValue(text[i + 1]) >= 0 && HexValue(text[i + 2]) >= 0) {
+    if (c == '%' && i + 2 < text.size() && HexValue(text[i + 1]) >= 0 &&
+        HexValue(text[i + 2]) >= 0) {
       out.push_back(static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2])));
       i += 2;
     } else if (c == '+' && plus_is_space) {
@@ -257,7 +266,7 @@ ParseResult ParseHttpRequest(std::string_view data, const HttpWireLimits& limits
     switch (DecodeChunked(data.substr(body_start), limits.max_body_bytes, request.body, consumed,
                           status, message)) {
       case ChunkedState::kIncomplete:
-        return ParseResult{ParseState::kIncomplete, 0, true, result.expect_continue, 0, {}, {}};
+        return AwaitingBody(result.expect_continue);
       case ChunkedState::kError:
         return Error(status, std::move(message));
       case ChunkedState::kComplete:
@@ -268,7 +277,7 @@ ParseResult ParseHttpRequest(std::string_view data, const HttpWireLimits& limits
   }
   if (length > limits.max_body_bytes) return Error(413, "request body too large");
   if (data.size() - body_start < length) {
-    return ParseResult{ParseState::kIncomplete, 0, true, result.expect_continue, 0, {}, {}};
+    return AwaitingBody(result.expect_continue);
   }
   request.body = std::string(data.substr(body_start, length));
   result.state = ParseState::kComplete;
@@ -277,30 +286,33 @@ ParseResult ParseHttpRequest(std::string_view data, const HttpWireLimits& limits
 }
 
 std::string_view ReasonPhrase(int status) {
-  switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 410: return "Gone";
-    case 413: return "Payload Too Large";
-    case 421: return "Misdirected Request";
-    case 422: return "Unprocessable Entity";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    case 505: return "HTTP Version Not Supported";
-    case 507: return "Insufficient Storage";
-    default: return "Unknown";
+  static constexpr std::pair<int, std::string_view> kPhrases[] = {
+      {100, "Continue"},
+      {200, "OK"},
+      {201, "Created"},
+      {204, "No Content"},
+      {400, "Bad Request"},
+      {404, "Not Found"},
+      {405, "Method Not Allowed"},
+      {408, "Request Timeout"},
+      {409, "Conflict"},
+      {410, "Gone"},
+      {413, "Payload Too Large"},
+      {421, "Misdirected Request"},
+      {422, "Unprocessable Entity"},
+      {429, "Too Many Requests"},
+      {431, "Request Header Fields Too Large"},
+      {500, "Internal Server Error"},
+      {501, "Not Implemented"},
+      {503, "Service Unavailable"},
+      {504, "Gateway Timeout"},
+      {505, "HTTP Version Not Supported"},
+      {507, "Insufficient Storage"},
+  };
+  for (const auto& [code, phrase] : kPhrases) {
+    if (code == status) return phrase;
   }
+  return "Unknown";
 }
 
 void AppendHttpResponse(std::string& out, int status, std::string_view content_type,

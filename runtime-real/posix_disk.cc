@@ -168,7 +168,7 @@ void StartSync(const std::shared_ptr<FileState>& state) {
   state->sync_in_flight = true;
   state->running = std::move(state->next);
   state->next.clear();
-  auto job = [state]() mutable {
+  state->pool.Submit([state]() mutable {
     Status result;
     if (::fdatasync(state->fd) != 0) result = PosixError(errno, "fdatasync", state->full_path);
     EventLoop& loop = state->loop;
@@ -176,8 +176,7 @@ void StartSync(const std::shared_ptr<FileState>& state) {
     // state is never destroyed (and its callbacks never run) on this thread.
     loop.PostUnbounded(
         [state = std::move(state), result = std::move(result)] { OnSyncDone(state, result); });
-  };
-  state->pool.Submit(std::move(job));
+  });
 }
 
 class PosixFile final : public File {

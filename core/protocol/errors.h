@@ -45,7 +45,6 @@ inline constexpr int kAlreadyExists = 40905;
 inline constexpr int kTooLarge = 41300;
 inline constexpr int kMessageTooLarge = 41301;
 inline constexpr int kRequestTooLarge = 41302;
-inline constexpr int kRequestTimeout = 40800;  // the HTTP request did not arrive whole in time
 // 500
 inline constexpr int kInternal = 50001;
 // 503: the broker cannot serve now; retry later or elsewhere.

@@ -36,6 +36,14 @@ std::unique_ptr<BrokerProcess> StartBroker(std::vector<std::string> args) {
   return started.ok() ? std::move(started).value() : nullptr;
 }
 
+// The broker still serves: /healthz answers ok.
+void ExpectServing(const BrokerProcess& broker) {
+  Client client(broker.address());
+  auto health = client.Health();
+  ASSERT_TRUE(health.ok()) << health.status().ToString();
+  EXPECT_TRUE(health->ok);
+}
+
 // A bare TCP connection to the broker, to send HTTP exactly as written.
 class RawConnection {
  public:
@@ -195,10 +203,7 @@ TEST(HttpServerTest, MalformedHttpGetsJson400AndTheBrokerKeepsServing) {
     EXPECT_EQ(Json::parse(Body(responses[0])).value("error_code", 0), status * 100) << responses[0];
     EXPECT_NE(responses[0].find("Connection: close"), std::string::npos);
   }
-  Client client(broker->address());
-  auto health = client.Health();
-  ASSERT_TRUE(health.ok());
-  EXPECT_TRUE(health->ok);
+  ExpectServing(*broker);
 }
 
 TEST(HttpServerTest, HalfClosedClientStillGetsItsAnswer) {
@@ -257,10 +262,7 @@ TEST(HttpServerTest, OutOfDescriptorsItPausesAcceptingAndRecovers) {
   const long used = CpuTicks(broker->pid()) - before;
   EXPECT_LT(used, 30) << "the broker spins while it cannot accept (ticks in 1 s)";
   flood.clear();  // frees the broker's descriptors as it notices the closes
-  Client client(broker->address());
-  auto health = client.Health();
-  ASSERT_TRUE(health.ok()) << health.status().ToString();
-  EXPECT_TRUE(health->ok);
+  ExpectServing(*broker);
 }
 
 // A client that sends part of a request and stops gets 408 and is closed,
@@ -275,10 +277,7 @@ TEST(HttpServerTest, ARequestThatNeverArrivesWholeGets408) {
   EXPECT_EQ(responses[0].rfind("HTTP/1.1 408 ", 0), 0u) << responses[0];
   EXPECT_EQ(Json::parse(Body(responses[0])).value("error_code", 0), 40800) << responses[0];
   EXPECT_NE(responses[0].find("Connection: close"), std::string::npos);
-  Client client(broker->address());
-  auto health = client.Health();
-  ASSERT_TRUE(health.ok());
-  EXPECT_TRUE(health->ok);
+  ExpectServing(*broker);
 }
 
 // A parked long poll holds a connection, not a thread: with one network
@@ -360,9 +359,7 @@ TEST(HttpServerTest, RequestsBeyondThePendingLimitGet503AndServiceResumes) {
   auto polled = poll.get();
   ASSERT_TRUE(polled.ok()) << polled.status().ToString();
   EXPECT_TRUE(polled->records.empty());
-  auto health = client.Health();
-  ASSERT_TRUE(health.ok()) << health.status().ToString();
-  EXPECT_TRUE(health->ok);
+  ExpectServing(*broker);
 }
 
 TEST(HttpServerTest, AnswerPastItsDeadlineIs504AndBrokerKeepsServing) {
@@ -407,9 +404,7 @@ TEST(HttpServerTest, BodyOverTheHttpCapIs413Json) {
   ASSERT_TRUE(raw.ok()) << raw.status().ToString();
   EXPECT_EQ(raw->status, 413);
   EXPECT_EQ(Json::parse(raw->body, nullptr, false).value("error_code", 0), 41302) << raw->body;
-  auto health = client.Health();
-  ASSERT_TRUE(health.ok());
-  EXPECT_TRUE(health->ok);
+  ExpectServing(*broker);
 }
 
 }  // namespace

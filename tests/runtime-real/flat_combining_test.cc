@@ -32,11 +32,16 @@ void WaitUntilIdle(EventLoop& loop) {
   }
 }
 
-TEST(FlatCombining, ACompletionForAnIdleLoopRunsOnThePostingThreadOwningTheCore) {
-  EventLoop loop;
+// Flat combining on, the loop thread started and asleep with nothing queued.
+void StartIdleCombining(EventLoop& loop) {
   loop.set_flat_combining(true);
   loop.RunInThread();
   WaitUntilIdle(loop);
+}
+
+TEST(FlatCombining, ACompletionForAnIdleLoopRunsOnThePostingThreadOwningTheCore) {
+  EventLoop loop;
+  StartIdleCombining(loop);
   std::thread::id ran_on;
   bool owned = false;
   bool in_call = true;  // cleared after PostUnbounded() returns: the task ran inside it
@@ -59,9 +64,7 @@ TEST(FlatCombining, ACompletionForAnIdleLoopRunsOnThePostingThreadOwningTheCore)
 
 TEST(FlatCombining, PostCombiningRunsOnThePosterWhenIdleAndKeepsTheBound) {
   EventLoop loop(/*post_queue_max=*/1);
-  loop.set_flat_combining(true);
-  loop.RunInThread();
-  WaitUntilIdle(loop);
+  StartIdleCombining(loop);
   std::thread::id ran_on;
   ASSERT_TRUE(loop.PostCombining([&] { ran_on = std::this_thread::get_id(); }));
   EXPECT_EQ(ran_on, std::this_thread::get_id());  // ran inside the call, here
@@ -84,9 +87,7 @@ TEST(FlatCombining, PostCombiningRunsOnThePosterWhenIdleAndKeepsTheBound) {
 
 TEST(FlatCombining, AZeroDelayTimerSetByACombinedTaskRunsOnTheCombiner) {
   EventLoop loop;
-  loop.set_flat_combining(true);
-  loop.RunInThread();
-  WaitUntilIdle(loop);
+  StartIdleCombining(loop);
   std::promise<std::thread::id> timer_ran_on;
   loop.PostUnbounded([&] {
     loop.After(0, [&] { timer_ran_on.set_value(std::this_thread::get_id()); });
@@ -99,9 +100,7 @@ TEST(FlatCombining, AZeroDelayTimerSetByACombinedTaskRunsOnTheCombiner) {
 
 TEST(FlatCombining, ATaskPostedFromACombinedTaskRunsAfterItNeverInsideIt) {
   EventLoop loop;
-  loop.set_flat_combining(true);
-  loop.RunInThread();
-  WaitUntilIdle(loop);
+  StartIdleCombining(loop);
   std::vector<int> order;  // touched only by the core's owner
   std::promise<std::vector<int>> finished;
   loop.PostUnbounded([&] {
@@ -160,9 +159,7 @@ TEST(FlatCombining, PostsFromManyThreadsAllRunInPerThreadOrderWithOneOwnerAtATim
 
 TEST(FlatCombining, ACombinerHandsAStreamOfWorkBackToTheLoopThread) {
   EventLoop loop;
-  loop.set_flat_combining(true);
-  loop.RunInThread();
-  WaitUntilIdle(loop);
+  StartIdleCombining(loop);
   // Each task queues the next: the queue is never empty when a batch ends.
   constexpr int kChain = EventLoop::kMaxCombinedBatches + 3;
   std::vector<std::thread::id> ran_on;  // owner only
@@ -190,9 +187,7 @@ TEST(FlatCombining, ACombinerHandsAStreamOfWorkBackToTheLoopThread) {
 
 TEST(FlatCombining, ATimerSetByACombinedTaskWakesTheSleepingLoop) {
   EventLoop loop;
-  loop.set_flat_combining(true);
-  loop.RunInThread();
-  WaitUntilIdle(loop);  // the loop sleeps with no timer: it would never wake by itself
+  StartIdleCombining(loop);  // the loop sleeps with no timer: it would never wake by itself
   std::promise<bool> fired;
   loop.PostUnbounded([&] { loop.After(20, [&] { fired.set_value(loop.IsLoopThread()); }); });
   EXPECT_TRUE(Await(fired.get_future()));
@@ -201,9 +196,7 @@ TEST(FlatCombining, ATimerSetByACombinedTaskWakesTheSleepingLoop) {
 
 TEST(FlatCombining, StopWaitsForTheCombinerAndLeavesTheRestQueued) {
   EventLoop loop;
-  loop.set_flat_combining(true);
-  loop.RunInThread();
-  WaitUntilIdle(loop);
+  StartIdleCombining(loop);
   std::promise<void> started;
   std::promise<void> release;
   std::atomic<bool> first_done{false};
@@ -228,9 +221,7 @@ TEST(FlatCombining, StopWaitsForTheCombinerAndLeavesTheRestQueued) {
 
 TEST(FlatCombining, ARequestPostedToAnIdleLoopWakesTheLoopThread) {
   EventLoop loop;
-  loop.set_flat_combining(true);
-  loop.RunInThread();
-  WaitUntilIdle(loop);
+  StartIdleCombining(loop);
   std::promise<std::thread::id> ran_on;
   ASSERT_TRUE(loop.Post([&] { ran_on.set_value(std::this_thread::get_id()); }));
   EXPECT_NE(Await(ran_on.get_future()), std::this_thread::get_id());

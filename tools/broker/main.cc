@@ -323,11 +323,12 @@ class BrokerService {
         response.body = "{\"role\":\"leader\",\"epoch\":" + std::to_string(epoch->value()) + "}";
         respond(std::move(response));
       });
-      if (!posted) respond(EncodeResponse(ApiResponse(MakeApiError(api_errors::kUnavailable, "busy"))));
+      if (!posted)
+        respond(EncodeResponse(ApiResponse(MakeApiError(api_errors::kUnavailable, "busy"))));
       return;
     }
-    respond(EncodeResponse(
-        ApiResponse(MakeApiError(api_errors::kNotFound, "unknown internal route " + request.path))));
+    respond(EncodeResponse(ApiResponse(
+        MakeApiError(api_errors::kNotFound, "unknown internal route " + request.path))));
   }
 
   // Idempotent; from the watcher or from main.
